@@ -1,0 +1,195 @@
+//! The catalog of magics: names, options, help text and a worked example for
+//! each. `%lsmagic`, `%help`, completion and inspection all read it, so a
+//! magic documented here is documented everywhere.
+
+/// What one magic is and how to call it.
+#[derive(Debug)]
+pub struct MagicSpec {
+    pub name: &'static str,
+    /// True for a cell magic (`%%name`), false for a line magic (`%name`).
+    pub cell: bool,
+    pub usage: &'static str,
+    pub summary: &'static str,
+    /// Long options the magic takes, with their leading `--`.
+    pub options: &'static [&'static str],
+    /// Words that may follow the name, for completion (`add`, `rm`).
+    pub subcommands: &'static [&'static str],
+    pub details: &'static str,
+    pub example: &'static str,
+}
+
+impl MagicSpec {
+    /// The name as typed in a cell, with its `%` or `%%`.
+    pub fn invocation(&self) -> String {
+        let sigil = if self.cell { "%%" } else { "%" };
+        format!("{sigil}{}", self.name)
+    }
+
+    /// The full help text of `%help NAME`.
+    pub fn help(&self) -> String {
+        let mut text = format!("{}\n\n{}\n", self.usage, self.summary);
+        if !self.details.is_empty() {
+            text.push('\n');
+            text.push_str(self.details);
+            text.push('\n');
+        }
+        text.push_str("\nExample:\n");
+        for line in self.example.lines() {
+            text.push_str("    ");
+            text.push_str(line);
+            text.push('\n');
+        }
+        text
+    }
+}
+
+/// Finds a magic by name, with or without its `%` or `%%`.
+pub fn find(name: &str) -> Option<&'static MagicSpec> {
+    let bare = name.trim_start_matches('%');
+    MAGICS.iter().find(|spec| spec.name == bare)
+}
+
+pub const MAGICS: &[MagicSpec] = &[
+    MagicSpec {
+        name: "lsmagic",
+        cell: false,
+        usage: "%lsmagic",
+        summary: "List every magic with a one-line summary.",
+        options: &[],
+        subcommands: &[],
+        details: "",
+        example: "%lsmagic",
+    },
+    MagicSpec {
+        name: "help",
+        cell: false,
+        usage: "%help [NAME]",
+        summary: "Show the help of one magic, or an overview without NAME.",
+        options: &[],
+        subcommands: &[],
+        details: "NAME may be written with or without its `%` or `%%`.",
+        example: "%help mesh",
+    },
+    MagicSpec {
+        name: "mesh",
+        cell: false,
+        usage: "%mesh RxC [--prefix P] [--torus]",
+        summary: "Add a grid of R rows and C columns of Lua i-nodes, linked to their neighbours.",
+        options: &["--prefix", "--torus"],
+        subcommands: &[],
+        details: "Nodes are named P<row>_<col> (prefix `n` by default) and placed at x = col, y = row.\n\
+                  Each node has the ports north, east, south and west; a port on the border stays\n\
+                  unlinked unless --torus wraps the grid around.",
+        example: "%mesh 4x4\n%topology",
+    },
+    MagicSpec {
+        name: "ring",
+        cell: false,
+        usage: "%ring N [--prefix P]",
+        summary: "Add N Lua i-nodes in a circle, each linked to the next.",
+        options: &["--prefix"],
+        subcommands: &[],
+        details: "Nodes are named P<i> (prefix `n` by default). Port `next` of each node is linked\n\
+                  to port `prev` of the following one, and the last node closes the ring.",
+        example: "%ring 8\n%nodes",
+    },
+    MagicSpec {
+        name: "node",
+        cell: false,
+        usage: "%node add NAME [--at X,Y] [--ports a,b]\n%node rm NAME",
+        summary: "Add or remove one Lua i-node.",
+        options: &["--at", "--ports"],
+        subcommands: &["add", "rm"],
+        details: "--at sets the position used by %topology (default: next free place on a line).\n\
+                  --ports lists the port names, comma-separated (default: p0).\n\
+                  Removing a node also removes its links and stops its program.",
+        example: "%node add sink --at 2,0 --ports p0,p1\n%node rm sink",
+    },
+    MagicSpec {
+        name: "link",
+        cell: false,
+        usage: "%link A:PORT B:PORT",
+        summary: "Connect port PORT of node A with port PORT of node B.",
+        options: &[],
+        subcommands: &[],
+        details: "A link is bidirectional. A port has at most one link; unlink it first to move it.",
+        example: "%node add a --ports p0\n%node add b --ports p0\n%link a:p0 b:p0",
+    },
+    MagicSpec {
+        name: "nodes",
+        cell: false,
+        usage: "%nodes",
+        summary: "Show a table of the nodes: name, id, position, ports, links and state.",
+        options: &[],
+        subcommands: &[],
+        details: "",
+        example: "%ring 3\n%nodes",
+    },
+    MagicSpec {
+        name: "reset",
+        cell: false,
+        usage: "%reset",
+        summary: "Stop every program and remove every node and link.",
+        options: &[],
+        subcommands: &[],
+        details: "",
+        example: "%reset",
+    },
+    MagicSpec {
+        name: "topology",
+        cell: false,
+        usage: "%topology",
+        summary: "Draw the network as an SVG picture: nodes with their names and states, and links.",
+        options: &[],
+        subcommands: &[],
+        details: "Node colours: grey idle, blue running, green done, red failed, amber stopped.",
+        example: "%mesh 3x3\n%topology",
+    },
+    MagicSpec {
+        name: "lua",
+        cell: true,
+        usage: "%%lua TARGETS [--wait SECONDS | --bg]",
+        summary: "Load the rest of the cell as the Lua program of each target node and start it.",
+        options: &["--wait", "--bg"],
+        subcommands: &[],
+        details: "TARGETS selects nodes: n1, n1,n3, the glob n*, the range n[0-15], or all.\n\
+                  The cell waits until every program ends; --wait SECONDS waits at most that long\n\
+                  and leaves the rest running; --bg returns at once. While the cell waits, each\n\
+                  console line appears prefixed with its node name. A program that raises an error\n\
+                  marks its node failed; the other nodes carry on.\n\
+                  Node API: print, me(), ports([linked]), send(port, value), broadcast(value),\n\
+                  recv([port], [timeout_ms]), sleep(ms), now(). The value a program returns is\n\
+                  kept as the node's result (net.result(NAME) in a Lua cell).",
+        example: "%ring 4\n%%lua all --wait 5\nsend(\"next\", me().id)\nlocal value, port = recv(\"prev\", 1000)\nprint(\"got\", value, \"on\", port)",
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_names_are_unique() {
+        for (index, spec) in MAGICS.iter().enumerate() {
+            assert!(
+                MAGICS[index + 1..].iter().all(|other| other.name != spec.name),
+                "{} appears twice",
+                spec.name
+            );
+        }
+    }
+
+    #[test]
+    fn catalog_find_accepts_sigils() {
+        assert_eq!(find("%%lua").unwrap().name, "lua");
+        assert_eq!(find("%mesh").unwrap().name, "mesh");
+        assert!(find("nosuch").is_none());
+    }
+
+    #[test]
+    fn catalog_help_contains_example() {
+        let help = find("mesh").unwrap().help();
+        assert!(help.starts_with("%mesh RxC"));
+        assert!(help.contains("Example:\n    %mesh 4x4"));
+    }
+}
