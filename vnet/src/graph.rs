@@ -1,0 +1,137 @@
+//! The graph G = <N, P, C>: nodes in creation order, ports on nodes, and
+//! links between ports. Links are stored on both ports so that a send looks
+//! up its peer without touching the graph.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::error::{describe_names, Error};
+use crate::node::{Node, Peer};
+
+#[derive(Default)]
+pub(crate) struct Graph {
+    nodes: BTreeMap<u64, Arc<Node>>,
+    by_name: HashMap<String, u64>,
+    next_id: u64,
+}
+
+impl Graph {
+    pub(crate) fn nodes(&self) -> impl Iterator<Item = &Arc<Node>> {
+        self.nodes.values()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.nodes.values().map(|node| node.name.clone()).collect()
+    }
+
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Result<&Arc<Node>, Error> {
+        self.by_name
+            .get(name)
+            .and_then(|id| self.nodes.get(id))
+            .ok_or_else(|| Error::UnknownNode {
+                name: name.to_string(),
+                known: describe_names(&self.names()),
+            })
+    }
+
+    pub(crate) fn add(&mut self, name: &str, position: (f64, f64), ports: &[String]) -> Result<Arc<Node>, Error> {
+        if self.contains(name) {
+            return Err(Error::DuplicateNode(name.to_string()));
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let node = Arc::new(Node::new(name.to_string(), id, position, ports));
+        self.nodes.insert(id, node.clone());
+        self.by_name.insert(name.to_string(), id);
+        Ok(node)
+    }
+
+    pub(crate) fn remove(&mut self, name: &str) -> Result<Arc<Node>, Error> {
+        let node = self.get(name)?.clone();
+        node.stop();
+        let port_names = node.port_names();
+        for port in port_names {
+            self.unlink(&node, &port);
+        }
+        self.by_name.remove(name);
+        self.nodes.remove(&node.id);
+        Ok(node)
+    }
+
+    pub(crate) fn link(&mut self, a: (&str, &str), b: (&str, &str)) -> Result<(), Error> {
+        let node_a = self.get(a.0)?.clone();
+        let node_b = self.get(b.0)?.clone();
+        check_free(&node_a, a.1)?;
+        check_free(&node_b, b.1)?;
+        if a == b {
+            return Err(Error::PortInUse {
+                node: a.0.to_string(),
+                port: a.1.to_string(),
+                peer: format!("{}:{}", b.0, b.1),
+            });
+        }
+        set_peer(&node_a, a.1, &node_b, b.1);
+        set_peer(&node_b, b.1, &node_a, a.1);
+        Ok(())
+    }
+
+    /// Removes the link at `node:port`, if there is one, from both ends.
+    pub(crate) fn unlink(&mut self, node: &Arc<Node>, port: &str) {
+        let peer = {
+            let mut ports = node.ports.write().expect("ports lock");
+            ports.iter_mut().find(|p| p.name == port).and_then(|p| p.peer.take())
+        };
+        if let Some(peer) = peer.and_then(|peer| Some((peer.node.upgrade()?, peer.port))) {
+            let mut ports = peer.0.ports.write().expect("ports lock");
+            if let Some(p) = ports.iter_mut().find(|p| p.name == peer.1) {
+                p.peer = None;
+            }
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        for node in self.nodes.values() {
+            node.stop();
+        }
+        self.nodes.clear();
+        self.by_name.clear();
+        self.next_id = 0;
+    }
+}
+
+fn check_free(node: &Node, port: &str) -> Result<(), Error> {
+    let peer = {
+        let ports = node.ports.read().expect("ports lock");
+        match ports.iter().find(|p| p.name == port) {
+            None => None,
+            Some(found) => Some(found.peer.as_ref().map(|peer| format!("{}:{}", peer.node_name, peer.port))),
+        }
+    };
+    match peer {
+        None => Err(node.unknown_port(port)),
+        Some(Some(peer)) => Err(Error::PortInUse {
+            node: node.name.clone(),
+            port: port.to_string(),
+            peer,
+        }),
+        Some(None) => Ok(()),
+    }
+}
+
+fn set_peer(node: &Arc<Node>, port: &str, peer: &Arc<Node>, peer_port: &str) {
+    let mut ports = node.ports.write().expect("ports lock");
+    let slot = ports.iter_mut().find(|p| p.name == port).expect("port checked before linking");
+    slot.peer = Some(Peer {
+        node: Arc::downgrade(peer),
+        node_name: peer.name.clone(),
+        port: peer_port.to_string(),
+    });
+}

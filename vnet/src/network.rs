@@ -1,0 +1,329 @@
+//! The network as the kernel sees it: build the graph, start and stop
+//! programs, wait for them, and read snapshots of nodes and links. Programs
+//! run on the network's own runtime, never on the caller's, so a busy VM
+//! cannot stall the sockets of the process that embeds it.
+
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+
+use crate::console::{ConsoleLine, ConsoleRouter, ConsoleSink};
+use crate::error::{describe_names, Error};
+use crate::graph::Graph;
+use crate::node::{Node, NodeState, VmKind};
+use crate::program;
+
+/// State shared between the network handle and the tasks of running programs.
+pub(crate) struct Shared {
+    pub graph: RwLock<Graph>,
+    pub console: ConsoleRouter,
+    /// Time zero of `now()` in node programs.
+    pub epoch: Instant,
+    /// Bumped whenever a program ends, so waiters can re-check states.
+    pub finished: (Mutex<u64>, Condvar),
+}
+
+impl Shared {
+    pub(crate) fn publish(&self, node: &Node, line: ConsoleLine) {
+        self.console.publish(&node.console, line);
+    }
+
+    pub(crate) fn notify_finished(&self) {
+        let (generation, condvar) = &self.finished;
+        *generation.lock().expect("finished lock") += 1;
+        condvar.notify_all();
+    }
+}
+
+/// How a wait for programs ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitOutcome {
+    /// Every program ended.
+    Finished,
+    /// The time limit passed with programs still running.
+    TimedOut,
+    /// The caller's abort check returned true.
+    Aborted,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortInfo {
+    pub name: String,
+    /// `(node, port)` at the other end of the link.
+    pub peer: Option<(String, String)>,
+}
+
+/// A snapshot of one node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeInfo {
+    pub name: String,
+    pub id: u64,
+    pub position: (f64, f64),
+    pub vm: VmKind,
+    pub ports: Vec<PortInfo>,
+    pub state: NodeState,
+    pub error: Option<String>,
+    pub sent: u64,
+    pub received: u64,
+    pub dropped: u64,
+}
+
+/// A link, reported once with its ends in node creation order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkInfo {
+    pub a: (String, String),
+    pub b: (String, String),
+}
+
+pub struct Network {
+    shared: Arc<Shared>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Network {
+    /// Creates an empty network with a runtime of `workers` threads for the
+    /// node programs.
+    pub fn new(workers: usize) -> std::io::Result<Network> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers.max(1))
+            .thread_name("vnet-node")
+            .enable_time()
+            .build()?;
+        Ok(Network {
+            shared: Arc::new(Shared {
+                graph: RwLock::new(Graph::default()),
+                console: ConsoleRouter::default(),
+                epoch: Instant::now(),
+                finished: (Mutex::new(0), Condvar::new()),
+            }),
+            runtime,
+        })
+    }
+
+    /// Installs or removes the sink that receives console lines as they are
+    /// printed. Lines are always kept in the node consoles as well.
+    pub fn set_console_sink(&self, sink: Option<ConsoleSink>) {
+        self.shared.console.set(sink);
+    }
+
+    pub fn add_node(&self, name: &str, position: (f64, f64), ports: &[String]) -> Result<(), Error> {
+        let mut graph = self.shared.graph.write().expect("graph lock");
+        graph.add(name, position, ports)?;
+        tracing::debug!(node = %name, "node added");
+        Ok(())
+    }
+
+    /// Adds several nodes and links at once; nothing is added when any name
+    /// is taken or any link is invalid.
+    pub fn add_nodes_and_links(
+        &self,
+        nodes: &[(String, (f64, f64), Vec<String>)],
+        links: &[((String, String), (String, String))],
+    ) -> Result<(), Error> {
+        let mut graph = self.shared.graph.write().expect("graph lock");
+        if let Some((name, _, _)) = nodes.iter().find(|(name, _, _)| graph.contains(name)) {
+            return Err(Error::DuplicateNode(name.clone()));
+        }
+        let mut added = Vec::new();
+        let mut outcome = Ok(());
+        for (name, position, ports) in nodes {
+            match graph.add(name, *position, ports) {
+                Ok(_) => added.push(name.clone()),
+                Err(error) => {
+                    outcome = Err(error);
+                    break;
+                }
+            }
+        }
+        if outcome.is_ok() {
+            for (a, b) in links {
+                if let Err(error) = graph.link((&a.0, &a.1), (&b.0, &b.1)) {
+                    outcome = Err(error);
+                    break;
+                }
+            }
+        }
+        if outcome.is_err() {
+            for name in &added {
+                let _ = graph.remove(name);
+            }
+        }
+        outcome
+    }
+
+    pub fn remove_node(&self, name: &str) -> Result<(), Error> {
+        let mut graph = self.shared.graph.write().expect("graph lock");
+        graph.remove(name)?;
+        drop(graph);
+        self.shared.notify_finished();
+        Ok(())
+    }
+
+    pub fn link(&self, a: (&str, &str), b: (&str, &str)) -> Result<(), Error> {
+        self.shared.graph.write().expect("graph lock").link(a, b)
+    }
+
+    /// Stops every program and removes every node and link.
+    pub fn reset(&self) {
+        self.shared.graph.write().expect("graph lock").clear();
+        self.shared.notify_finished();
+        tracing::info!("network reset");
+    }
+
+    pub fn len(&self) -> usize {
+        self.shared.graph.read().expect("graph lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Node names in creation order.
+    pub fn node_names(&self) -> Vec<String> {
+        self.shared.graph.read().expect("graph lock").names()
+    }
+
+    /// Describes the nodes that exist, for error messages.
+    pub fn describe_nodes(&self) -> String {
+        describe_names(&self.node_names())
+    }
+
+    pub fn nodes(&self) -> Vec<NodeInfo> {
+        let graph = self.shared.graph.read().expect("graph lock");
+        graph.nodes().map(|node| snapshot(node)).collect()
+    }
+
+    pub fn node(&self, name: &str) -> Result<NodeInfo, Error> {
+        let graph = self.shared.graph.read().expect("graph lock");
+        graph.get(name).map(|node| snapshot(node))
+    }
+
+    pub fn links(&self) -> Vec<LinkInfo> {
+        let graph = self.shared.graph.read().expect("graph lock");
+        let mut links = Vec::new();
+        for node in graph.nodes() {
+            let ports = node.ports.read().expect("ports lock");
+            for port in ports.iter() {
+                let Some(peer) = &port.peer else { continue };
+                let Some(peer_node) = peer.node.upgrade() else { continue };
+                let first = (node.id, port.name.as_str()) <= (peer_node.id, peer.port.as_str());
+                if first {
+                    links.push(LinkInfo {
+                        a: (node.name.clone(), port.name.clone()),
+                        b: (peer.node_name.clone(), peer.port.clone()),
+                    });
+                }
+            }
+        }
+        links
+    }
+
+    /// The value the last program of `name` returned, as JSON.
+    pub fn result(&self, name: &str) -> Result<Option<Json>, Error> {
+        let graph = self.shared.graph.read().expect("graph lock");
+        let node = graph.get(name)?;
+        let result = node.result.lock().expect("result lock").clone();
+        Ok(result)
+    }
+
+    /// The last `count` console lines of `name`.
+    pub fn console_tail(&self, name: &str, count: usize) -> Result<Vec<ConsoleLine>, Error> {
+        let graph = self.shared.graph.read().expect("graph lock");
+        Ok(graph.get(name)?.console.tail(count))
+    }
+
+    /// Checks that `source` compiles as a Lua program; the error names the
+    /// line, with the chunk named after `label`.
+    pub fn check_program(&self, label: &str, source: &str) -> Result<(), Error> {
+        program::check(label, source)
+    }
+
+    /// Loads `source` as the program of each named node and starts it. A
+    /// program already running on one of them is stopped first.
+    pub fn start_program(&self, names: &[String], source: &str) -> Result<(), Error> {
+        let nodes = {
+            let graph = self.shared.graph.read().expect("graph lock");
+            names
+                .iter()
+                .map(|name| graph.get(name).cloned())
+                .collect::<Result<Vec<_>, Error>>()?
+        };
+        for node in nodes {
+            program::start(&self.runtime, self.shared.clone(), node, source)?;
+        }
+        Ok(())
+    }
+
+    /// Stops the programs of the named nodes that are running.
+    pub fn stop(&self, names: &[String]) {
+        let graph = self.shared.graph.read().expect("graph lock");
+        for name in names {
+            if let Ok(node) = graph.get(name) {
+                node.stop();
+            }
+        }
+    }
+
+    /// Blocks the calling thread until the programs of `names` have ended,
+    /// `timeout` has passed, or `abort` returns true (checked every 20 ms).
+    /// Call it from a thread that is not one of the network's workers.
+    pub fn wait(&self, names: &[String], timeout: Option<Duration>, abort: &dyn Fn() -> bool) -> WaitOutcome {
+        let deadline = timeout.map(|timeout| Instant::now() + timeout);
+        let (generation, condvar) = &self.shared.finished;
+        let mut guard = generation.lock().expect("finished lock");
+        loop {
+            if self.all_finished(names) {
+                return WaitOutcome::Finished;
+            }
+            if abort() {
+                return WaitOutcome::Aborted;
+            }
+            let mut slice = Duration::from_millis(20);
+            if let Some(deadline) = deadline {
+                let now = Instant::now();
+                if now >= deadline {
+                    return WaitOutcome::TimedOut;
+                }
+                slice = slice.min(deadline - now);
+            }
+            guard = condvar.wait_timeout(guard, slice).expect("finished lock").0;
+        }
+    }
+
+    fn all_finished(&self, names: &[String]) -> bool {
+        let graph = self.shared.graph.read().expect("graph lock");
+        names
+            .iter()
+            .all(|name| graph.get(name).map_or(true, |node| node.state().is_finished()))
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        self.shared.graph.write().expect("graph lock").clear();
+    }
+}
+
+fn snapshot(node: &Node) -> NodeInfo {
+    use std::sync::atomic::Ordering::Relaxed;
+    let ports = node.ports.read().expect("ports lock");
+    NodeInfo {
+        name: node.name.clone(),
+        id: node.id,
+        position: node.position,
+        vm: node.vm,
+        ports: ports
+            .iter()
+            .map(|port| PortInfo {
+                name: port.name.clone(),
+                peer: port.peer.as_ref().map(|peer| (peer.node_name.clone(), peer.port.clone())),
+            })
+            .collect(),
+        state: node.state(),
+        error: node.error.lock().expect("error lock").clone(),
+        sent: node.sent.load(Relaxed),
+        received: node.received.load(Relaxed),
+        dropped: node.dropped.load(Relaxed),
+    }
+}
