@@ -1,0 +1,284 @@
+//! The controller VM: standard Lua 5.4 whose console functions speak Jupyter.
+//! `print` and `io.write` go to stdout, `io.stderr:write` to stderr,
+//! `io.read` asks the front end for input, and `display`, `update_display`
+//! and `clear_output` publish rich output.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use mlua::{HookTriggers, Lua, MultiValue, StdLib, Table, Value, VmState};
+use serde_json::Value as Json;
+
+use super::{net_api, Shared};
+use crate::iopub::{media, Outbox};
+use crate::stdin::InputAsk;
+
+/// Instructions between two checks of the interrupt flag.
+const HOOK_INSTRUCTIONS: u32 = 10_000;
+
+const STDOUT_KEY: &str = "vnetos.stdout";
+const STDERR_KEY: &str = "vnetos.stderr";
+
+/// True for `io.stdout` and `io.stderr`, which `write` returns for chaining:
+/// a cell ending in `io.stderr:write(...)` should not display the file.
+pub fn is_stream_file(lua: &Lua, value: &Value) -> bool {
+    let Value::Table(table) = value else { return false };
+    [STDOUT_KEY, STDERR_KEY].iter().any(|key| {
+        lua.named_registry_value::<Table>(key)
+            .is_ok_and(|file| file.to_pointer() == table.to_pointer())
+    })
+}
+
+/// The error a Lua cell fails with when it is interrupted.
+pub const INTERRUPTED: &str = "interrupted";
+
+pub fn create(shared: &Shared) -> mlua::Result<Lua> {
+    let lua = Lua::new_with(StdLib::ALL_SAFE, mlua::LuaOptions::default())?;
+    install_output(&lua, shared)?;
+    install_io(&lua, shared)?;
+    install_display(&lua, shared)?;
+    net_api::install(&lua, shared)?;
+
+    let interrupt = shared.interrupt.clone();
+    lua.set_global_hook(
+        HookTriggers::new().every_nth_instruction(HOOK_INSTRUCTIONS),
+        move |_, _| {
+            if interrupt.load(Ordering::Acquire) {
+                Err(mlua::Error::runtime(INTERRUPTED))
+            } else {
+                Ok(VmState::Continue)
+            }
+        },
+    )?;
+    Ok(lua)
+}
+
+/// Joins values as Lua's `print` does: `tostring` of each, tab-separated.
+fn join_values(lua: &Lua, values: MultiValue, separator: &str) -> mlua::Result<String> {
+    let tostring: mlua::Function = lua.globals().get("tostring")?;
+    let mut parts = Vec::with_capacity(values.len());
+    for value in values {
+        parts.push(tostring.call::<String>(value)?);
+    }
+    Ok(parts.join(separator))
+}
+
+fn install_output(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
+    let print_shared = shared.clone();
+    lua.globals().set(
+        "print",
+        lua.create_function(move |lua, values: MultiValue| {
+            let line = join_values(lua, values, "\t")?;
+            if let Some(outbox) = print_shared.outbox() {
+                outbox.stdout(&format!("{line}\n"));
+            }
+            Ok(())
+        })?,
+    )?;
+    Ok(())
+}
+
+/// Builds a file-like table whose `write` sends to one stream.
+fn stream_file(lua: &Lua, shared: &Shared, stderr: bool) -> mlua::Result<Table> {
+    let file = lua.create_table()?;
+    let write_shared = shared.clone();
+    file.set(
+        "write",
+        lua.create_function(move |lua, (this, values): (Value, MultiValue)| {
+            let text = concat_writable(lua, values)?;
+            if let Some(outbox) = write_shared.outbox() {
+                if stderr {
+                    outbox.stderr(&text);
+                } else {
+                    outbox.stdout(&text);
+                }
+            }
+            Ok(this)
+        })?,
+    )?;
+    file.set("flush", lua.create_function(|_, this: Value| Ok(this))?)?;
+    file.set("close", lua.create_function(|_, _: MultiValue| Ok(true))?)?;
+    Ok(file)
+}
+
+/// `io.write` accepts only strings and numbers, as in standard Lua.
+fn concat_writable(lua: &Lua, values: MultiValue) -> mlua::Result<String> {
+    let mut text = String::new();
+    for (index, value) in values.into_iter().enumerate() {
+        match &value {
+            Value::String(s) => text.push_str(&s.to_str()?),
+            Value::Integer(_) | Value::Number(_) => text.push_str(&join_values(lua, MultiValue::from_vec(vec![value]), "")?),
+            other => {
+                return Err(mlua::Error::runtime(format!(
+                    "bad argument #{} to 'write' (string expected, got {})",
+                    index + 1,
+                    other.type_name()
+                )))
+            }
+        }
+    }
+    Ok(text)
+}
+
+fn install_io(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
+    let io: Table = lua.globals().get("io")?;
+    let stdout = stream_file(lua, shared, false)?;
+    let stderr = stream_file(lua, shared, true)?;
+    let write: mlua::Function = stdout.get("write")?;
+    let stdout_for_write = stdout.clone();
+    io.set(
+        "write",
+        lua.create_function(move |_, values: MultiValue| {
+            let mut arguments = vec![Value::Table(stdout_for_write.clone())];
+            arguments.extend(values);
+            write.call::<Value>(MultiValue::from_vec(arguments))
+        })?,
+    )?;
+    lua.set_named_registry_value(STDOUT_KEY, stdout.clone())?;
+    lua.set_named_registry_value(STDERR_KEY, stderr.clone())?;
+    io.set("stdout", stdout)?;
+    io.set("stderr", stderr)?;
+
+    let read_shared = shared.clone();
+    let read = lua.create_function(move |lua, format: Option<Value>| read_input(lua, &read_shared, format))?;
+    io.set("read", read.clone())?;
+    let stdin = lua.create_table()?;
+    stdin.set(
+        "read",
+        lua.create_function(move |_, (_this, format): (Value, Option<Value>)| read.call::<Value>(format))?,
+    )?;
+    io.set("stdin", stdin)?;
+    Ok(())
+}
+
+/// `io.read([format])`: asks the front end for one line. Formats "l" (the
+/// default), "L" (keep the newline) and "n" (a number) are supported.
+fn read_input(lua: &Lua, shared: &Shared, format: Option<Value>) -> mlua::Result<Value> {
+    let format = match &format {
+        None | Some(Value::Nil) => "l".to_string(),
+        Some(Value::String(s)) => s.to_str()?.trim_start_matches('*').to_string(),
+        Some(other) => {
+            return Err(mlua::Error::runtime(format!(
+                "io.read: format must be \"l\", \"L\" or \"n\", got a {}",
+                other.type_name()
+            )))
+        }
+    };
+    let (outbox, allow_stdin) = {
+        let cell = shared.cell.lock().expect("cell lock");
+        match cell.as_ref() {
+            Some(cell) => (cell.outbox.clone(), cell.allow_stdin),
+            None => return Err(mlua::Error::runtime("io.read: no cell is running")),
+        }
+    };
+    if !allow_stdin {
+        return Err(mlua::Error::runtime(
+            "io.read: this front end does not accept input (allow_stdin is false); pass the value in the cell instead",
+        ));
+    }
+    let line = ask_input(shared, &outbox, "")?;
+    match format.as_str() {
+        "l" => Ok(Value::String(lua.create_string(&line)?)),
+        "L" => Ok(Value::String(lua.create_string(format!("{line}\n"))?)),
+        "n" => Ok(line.trim().parse::<f64>().map(Value::Number).unwrap_or(Value::Nil)),
+        other => Err(mlua::Error::runtime(format!(
+            "io.read: format must be \"l\", \"L\" or \"n\", got \"{other}\""
+        ))),
+    }
+}
+
+fn ask_input(shared: &Shared, outbox: &Outbox, prompt: &str) -> mlua::Result<String> {
+    let (reply, answer) = mpsc::channel();
+    let ask = InputAsk {
+        parent: outbox.parent().clone(),
+        prompt: prompt.to_string(),
+        password: false,
+        reply,
+    };
+    if shared.stdin.send(ask).is_err() {
+        return Err(mlua::Error::runtime("io.read: the stdin channel is closed"));
+    }
+    loop {
+        if shared.interrupted() {
+            return Err(mlua::Error::runtime(INTERRUPTED));
+        }
+        match answer.recv_timeout(Duration::from_millis(50)) {
+            Ok(Ok(line)) => return Ok(line),
+            Ok(Err(message)) => return Err(mlua::Error::runtime(format!("io.read: {message}"))),
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(mlua::Error::runtime("io.read: the stdin channel is closed"))
+            }
+        }
+    }
+}
+
+/// Converts `display`'s argument into a MIME bundle: a string is plain text,
+/// a table maps MIME types to content (strings, or tables sent as JSON).
+fn bundle(lua: &Lua, value: Value) -> mlua::Result<jupyter_protocol::Media> {
+    match value {
+        Value::Table(table) => {
+            let mut entries = Vec::new();
+            for pair in table.pairs::<String, Value>() {
+                let (mime, content) = pair?;
+                let content = match content {
+                    Value::String(text) => Json::String(text.to_str()?.to_string()),
+                    other => vnet::lua_to_json(&other).map_err(mlua::Error::runtime)?,
+                };
+                entries.push((mime, content));
+            }
+            if !entries.iter().any(|(mime, _)| mime == "text/plain") {
+                let kinds: Vec<&str> = entries.iter().map(|(mime, _)| mime.as_str()).collect();
+                let fallback = format!("<{}>", kinds.join(", "));
+                entries.push(("text/plain".to_string(), Json::String(fallback)));
+            }
+            Ok(media(entries))
+        }
+        other => {
+            let text = join_values(lua, MultiValue::from_vec(vec![other]), "")?;
+            Ok(media([("text/plain".to_string(), Json::String(text))]))
+        }
+    }
+}
+
+fn install_display(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
+    let counter = std::sync::Arc::new(AtomicU64::new(0));
+
+    let display_shared = shared.clone();
+    lua.globals().set(
+        "display",
+        lua.create_function(move |lua, (value, id): (Value, Option<String>)| {
+            let data = bundle(lua, value)?;
+            let id = id.unwrap_or_else(|| format!("vnetos-{}", counter.fetch_add(1, Ordering::Relaxed)));
+            if let Some(outbox) = display_shared.outbox() {
+                outbox.display(data, Some(&id));
+            }
+            Ok(id)
+        })?,
+    )?;
+
+    let update_shared = shared.clone();
+    lua.globals().set(
+        "update_display",
+        lua.create_function(move |lua, (id, value): (String, Value)| {
+            let data = bundle(lua, value)?;
+            if let Some(outbox) = update_shared.outbox() {
+                outbox.update_display(data, &id);
+            }
+            Ok(())
+        })?,
+    )?;
+
+    let clear_shared = shared.clone();
+    lua.globals().set(
+        "clear_output",
+        lua.create_function(move |_, wait: Option<bool>| {
+            if let Some(outbox) = clear_shared.outbox() {
+                outbox.clear_output(wait.unwrap_or(false));
+            }
+            Ok(())
+        })?,
+    )?;
+    Ok(())
+}

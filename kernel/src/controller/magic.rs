@@ -1,0 +1,196 @@
+//! Executing magics against the network and rendering their output.
+
+use std::time::Duration;
+
+use mlua::Lua;
+use vnet::{NodeState, WaitOutcome};
+use vnetos_magics::{CellMagic, LineMagic, Selector, WaitMode, MAGICS};
+
+use super::cell::{CellError, CELL_CHUNK};
+use super::Shared;
+use crate::iopub::Outbox;
+use crate::render;
+
+/// How long stopped programs get to end after an interrupt before the cell
+/// replies anyway.
+const STOP_GRACE: Duration = Duration::from_secs(1);
+
+fn network_error(error: vnet::Error) -> CellError {
+    CellError::new("NetworkError", error.to_string())
+}
+
+fn outbox(shared: &Shared) -> Result<Outbox, CellError> {
+    shared
+        .outbox()
+        .ok_or_else(|| CellError::new("KernelError", "magic run outside a cell"))
+}
+
+pub fn run_line_magic(_lua: &Lua, shared: &Shared, magic: &LineMagic) -> Result<(), CellError> {
+    let out = outbox(shared)?;
+    let network = &shared.network;
+    match magic {
+        LineMagic::LsMagic => out.stdout(&list_magics()),
+        LineMagic::Help { name } => out.stdout(&help(name.as_deref())?),
+        LineMagic::Mesh {
+            rows,
+            cols,
+            prefix,
+            torus,
+        } => {
+            let names = network.add_mesh(*rows, *cols, prefix, *torus).map_err(network_error)?;
+            let shape = if *torus { "torus" } else { "mesh" };
+            out.stdout(&format!(
+                "added a {rows}x{cols} {shape}: {} nodes, {}..{}\n",
+                names.len(),
+                names.first().map_or("", String::as_str),
+                names.last().map_or("", String::as_str)
+            ));
+        }
+        LineMagic::Ring { count, prefix } => {
+            let names = network.add_ring(*count, prefix).map_err(network_error)?;
+            out.stdout(&format!(
+                "added a ring of {} nodes: {}..{}\n",
+                names.len(),
+                names.first().map_or("", String::as_str),
+                names.last().map_or("", String::as_str)
+            ));
+        }
+        LineMagic::NodeAdd { name, at, ports } => {
+            let position = at.unwrap_or((network.len() as f64, 0.0));
+            network.add_node(name, position, ports).map_err(network_error)?;
+            out.stdout(&format!("added node {name} with ports {}\n", ports.join(", ")));
+        }
+        LineMagic::NodeRemove { name } => {
+            network.remove_node(name).map_err(network_error)?;
+            out.stdout(&format!("removed node {name}\n"));
+        }
+        LineMagic::Link { a, b } => {
+            network.link((&a.0, &a.1), (&b.0, &b.1)).map_err(network_error)?;
+            out.stdout(&format!("linked {}:{} <-> {}:{}\n", a.0, a.1, b.0, b.1));
+        }
+        LineMagic::Nodes => out.display(render::table::nodes(&network.nodes()), None),
+        LineMagic::Reset => {
+            let count = network.len();
+            network.reset();
+            out.stdout(&format!("removed {count} nodes; the network is empty\n"));
+        }
+        LineMagic::Topology => {
+            let svg = render::topology::svg(&network.nodes(), &network.links());
+            out.display(svg, None);
+        }
+    }
+    Ok(())
+}
+
+fn list_magics() -> String {
+    let mut text = String::from("Line magics and cell magics (see %help NAME):\n");
+    for spec in MAGICS {
+        text.push_str(&format!("  {:<10} {}\n", spec.invocation(), spec.summary));
+    }
+    text
+}
+
+fn help(name: Option<&str>) -> Result<String, CellError> {
+    let Some(name) = name else {
+        return Ok(format!(
+            "{}\nA cell without a magic is Lua, run by the controller; `net` reads the network.\n",
+            list_magics()
+        ));
+    };
+    vnetos_magics::find_magic(name).map(|spec| spec.help()).ok_or_else(|| {
+        let names: Vec<String> = MAGICS.iter().map(|spec| spec.name.to_string()).collect();
+        CellError::new(
+            "MagicError",
+            format!("no magic named `{name}`; the magics are {} (see %lsmagic)", names.join(", ")),
+        )
+    })
+}
+
+/// Resolves a selector against the network, or explains which names are
+/// missing and which exist.
+pub fn resolve_targets(shared: &Shared, targets: &Selector) -> Result<Vec<String>, CellError> {
+    let network = &shared.network;
+    for name in targets.exact_names() {
+        if let Err(error) = network.node(name) {
+            return Err(network_error(error));
+        }
+    }
+    let names: Vec<String> = network.node_names().into_iter().filter(|name| targets.matches(name)).collect();
+    if names.is_empty() {
+        return Err(network_error(vnet::Error::NoMatch(
+            targets.as_str().to_string(),
+            network.describe_nodes(),
+        )));
+    }
+    Ok(names)
+}
+
+pub fn run_cell_magic(shared: &Shared, magic: &CellMagic, body: &str) -> Result<(), CellError> {
+    match magic {
+        CellMagic::Lua { targets, wait } => run_programs(shared, targets, *wait, body),
+    }
+}
+
+fn run_programs(shared: &Shared, targets: &Selector, wait: WaitMode, body: &str) -> Result<(), CellError> {
+    let out = outbox(shared)?;
+    let network = &shared.network;
+    let names = resolve_targets(shared, targets)?;
+
+    // The body starts on cell line 2: one line of padding keeps the line
+    // numbers of syntax and runtime errors equal to cell lines.
+    let source = format!("\n{body}");
+    network
+        .check_program(CELL_CHUNK, &source)
+        .map_err(|error| CellError::new("LuaError", error.to_string()))?;
+    network.start_program(&names, &source).map_err(network_error)?;
+
+    let timeout = match wait {
+        WaitMode::Background => {
+            out.stdout(&format!("started {} programs in the background; `%nodes` shows their states\n", names.len()));
+            return Ok(());
+        }
+        WaitMode::UntilDone => None,
+        WaitMode::Seconds(seconds) => Some(Duration::from_secs_f64(seconds)),
+    };
+
+    let outcome = network.wait(&names, timeout, &|| shared.interrupted());
+    match outcome {
+        WaitOutcome::Finished => report_failures(shared, &out, &names),
+        WaitOutcome::TimedOut => {
+            let running: Vec<String> = names
+                .iter()
+                .filter(|name| network.node(name).is_ok_and(|node| node.state == NodeState::Running))
+                .cloned()
+                .collect();
+            out.stdout(&format!(
+                "--wait passed with {} programs still running in the background: {}\n",
+                running.len(),
+                running.join(", ")
+            ));
+            report_failures(shared, &out, &names);
+        }
+        WaitOutcome::Aborted => {
+            network.stop(&names);
+            network.wait(&names, Some(STOP_GRACE), &|| false);
+            return Err(CellError::interrupted());
+        }
+    }
+    Ok(())
+}
+
+/// Names the programs that failed; their errors were already streamed.
+fn report_failures(shared: &Shared, out: &Outbox, names: &[String]) {
+    let failed: Vec<String> = names
+        .iter()
+        .filter(|name| shared.network.node(name).is_ok_and(|node| node.state == NodeState::Failed))
+        .cloned()
+        .collect();
+    if !failed.is_empty() {
+        out.stderr(&format!(
+            "{} of {} programs failed: {}; the other nodes carried on\n",
+            failed.len(),
+            names.len(),
+            failed.join(", ")
+        ));
+    }
+}

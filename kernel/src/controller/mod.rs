@@ -1,0 +1,172 @@
+//! The controller: one long-lived Lua VM and the network, on a thread of
+//! their own. The wire runtime hands it jobs (execute, complete, inspect) and
+//! awaits the replies, so a cell that never yields cannot stall heartbeat,
+//! control or IOPub.
+
+mod cell;
+mod lua_env;
+mod magic;
+mod net_api;
+mod repr;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+
+use jupyter_protocol::{CompleteReply, ErrorOutput, InspectReply};
+use mlua::Lua;
+use tokio::sync::oneshot;
+use vnet::Network;
+
+use crate::iopub::Outbox;
+use crate::stdin::InputAsk;
+
+/// Text form of a Lua value, as execute_result shows it.
+pub fn repr_value(value: &mlua::Value) -> String {
+    repr::repr(value)
+}
+
+/// How a cell ended.
+pub enum ExecuteOutcome {
+    Ok,
+    Error(ErrorOutput),
+}
+
+enum Job {
+    Execute {
+        code: String,
+        outbox: Outbox,
+        execution_count: usize,
+        allow_stdin: bool,
+        reply: oneshot::Sender<ExecuteOutcome>,
+    },
+    Complete {
+        code: String,
+        cursor: usize,
+        reply: oneshot::Sender<CompleteReply>,
+    },
+    Inspect {
+        code: String,
+        cursor: usize,
+        reply: oneshot::Sender<InspectReply>,
+    },
+}
+
+/// What the Lua functions of the controller VM need from the running cell.
+pub(crate) struct CellContext {
+    pub outbox: Outbox,
+    pub allow_stdin: bool,
+}
+
+/// State the controller VM's Rust functions share with the cell runner.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub network: Arc<Network>,
+    pub cell: Arc<Mutex<Option<CellContext>>>,
+    pub interrupt: Arc<AtomicBool>,
+    pub stdin: tokio::sync::mpsc::UnboundedSender<InputAsk>,
+}
+
+impl Shared {
+    pub fn outbox(&self) -> Option<Outbox> {
+        self.cell.lock().expect("cell lock").as_ref().map(|cell| cell.outbox.clone())
+    }
+
+    pub fn interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::Acquire)
+    }
+}
+
+/// The wire runtime's handle on the controller thread.
+#[derive(Clone)]
+pub struct Controller {
+    jobs: mpsc::Sender<Job>,
+    interrupt: Arc<AtomicBool>,
+}
+
+impl Controller {
+    /// Starts the controller thread with its VM and an empty network.
+    pub fn spawn(stdin: tokio::sync::mpsc::UnboundedSender<InputAsk>) -> anyhow::Result<Controller> {
+        let network = Arc::new(Network::new(2)?);
+        let interrupt = Arc::new(AtomicBool::new(false));
+        let shared = Shared {
+            network,
+            cell: Arc::new(Mutex::new(None)),
+            interrupt: interrupt.clone(),
+            stdin,
+        };
+        let lua = lua_env::create(&shared)?;
+        let (jobs, receiver) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("vnetos-controller".into())
+            .spawn(move || serve(lua, shared, receiver))?;
+        Ok(Controller { jobs, interrupt })
+    }
+
+    /// Asks the running cell to stop: Lua code in the controller fails at its
+    /// next instruction check and programs the cell started are stopped.
+    pub fn interrupt(&self) {
+        self.interrupt.store(true, Ordering::Release);
+    }
+
+    pub async fn execute(&self, code: String, outbox: Outbox, execution_count: usize, allow_stdin: bool) -> ExecuteOutcome {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Execute {
+            code,
+            outbox,
+            execution_count,
+            allow_stdin,
+            reply,
+        });
+        answer.await.unwrap_or_else(|_| ExecuteOutcome::Error(controller_gone()))
+    }
+
+    pub async fn complete(&self, code: String, cursor: usize) -> CompleteReply {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Complete { code, cursor, reply });
+        answer.await.unwrap_or_default()
+    }
+
+    pub async fn inspect(&self, code: String, cursor: usize) -> InspectReply {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Inspect { code, cursor, reply });
+        answer.await.unwrap_or_default()
+    }
+
+    fn submit(&self, job: Job) {
+        if self.jobs.send(job).is_err() {
+            tracing::error!("controller thread is gone");
+        }
+    }
+}
+
+fn controller_gone() -> ErrorOutput {
+    ErrorOutput {
+        ename: "KernelError".into(),
+        evalue: "the controller thread has stopped; restart the kernel".into(),
+        traceback: vec!["KernelError: the controller thread has stopped; restart the kernel".into()],
+    }
+}
+
+fn serve(lua: Lua, shared: Shared, jobs: mpsc::Receiver<Job>) {
+    for job in jobs {
+        match job {
+            Job::Execute {
+                code,
+                outbox,
+                execution_count,
+                allow_stdin,
+                reply,
+            } => {
+                let outcome = cell::execute(&lua, &shared, &code, outbox, execution_count, allow_stdin);
+                let _ = reply.send(outcome);
+            }
+            Job::Complete { code, cursor, reply } => {
+                let _ = reply.send(crate::complete::complete(&lua, &shared.network, &code, cursor));
+            }
+            Job::Inspect { code, cursor, reply } => {
+                let _ = reply.send(crate::complete::inspect(&lua, &shared.network, &code, cursor));
+            }
+        }
+    }
+    tracing::debug!("controller thread ended");
+}

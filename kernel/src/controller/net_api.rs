@@ -1,0 +1,73 @@
+//! The `net` table of the controller VM: read the network from plain Lua
+//! cells, for checks and summaries that no magic covers.
+
+use mlua::{Lua, Table, Value};
+
+use super::Shared;
+
+fn network_error(error: vnet::Error) -> mlua::Error {
+    mlua::Error::runtime(error.to_string())
+}
+
+pub fn install(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
+    let net = lua.create_table()?;
+
+    let network = shared.network.clone();
+    net.set(
+        "nodes",
+        lua.create_function(move |_, ()| Ok(network.node_names()))?,
+    )?;
+
+    let network = shared.network.clone();
+    net.set(
+        "node",
+        lua.create_function(move |lua, name: String| {
+            let info = network.node(&name).map_err(network_error)?;
+            node_table(lua, &info)
+        })?,
+    )?;
+
+    let network = shared.network.clone();
+    net.set(
+        "result",
+        lua.create_function(move |lua, name: String| {
+            let result = network.result(&name).map_err(network_error)?;
+            match result {
+                Some(json) => vnet::json_to_lua(lua, &json),
+                None => Ok(Value::Nil),
+            }
+        })?,
+    )?;
+
+    let network = shared.network.clone();
+    net.set(
+        "log",
+        lua.create_function(move |_, (name, count): (String, Option<usize>)| {
+            let lines = network.console_tail(&name, count.unwrap_or(20)).map_err(network_error)?;
+            Ok(lines.into_iter().map(|line| line.text).collect::<Vec<_>>())
+        })?,
+    )?;
+
+    lua.globals().set("net", net)?;
+    Ok(())
+}
+
+fn node_table(lua: &Lua, info: &vnet::NodeInfo) -> mlua::Result<Table> {
+    let table = lua.create_table()?;
+    table.set("name", info.name.as_str())?;
+    table.set("id", info.id)?;
+    table.set("x", info.position.0)?;
+    table.set("y", info.position.1)?;
+    table.set("vm", info.vm.as_str())?;
+    table.set("state", info.state.as_str())?;
+    table.set("error", info.error.clone())?;
+    table.set("sent", info.sent)?;
+    table.set("received", info.received)?;
+    let ports = lua.create_table()?;
+    for port in &info.ports {
+        let peer = port.peer.as_ref().map(|(node, port)| format!("{node}:{port}"));
+        ports.set(port.name.as_str(), peer.unwrap_or_default())?;
+    }
+    table.set("ports", ports)?;
+    Ok(table)
+}

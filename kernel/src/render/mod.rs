@@ -1,0 +1,31 @@
+//! Rich output: tables as HTML with a plain-text fallback, and pictures as
+//! SVG drawn by plotters with a font the binary carries.
+
+pub mod table;
+pub mod topology;
+
+use std::sync::Once;
+
+use plotters::style::FontStyle;
+
+/// DejaVu Sans (Bitstream Vera license, see `kernel/assets`), so pictures
+/// never depend on the fonts of the host.
+const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
+/// The family name every chart uses for text.
+pub const FONT_FAMILY: &str = "sans-serif";
+
+/// Registers the bundled font with plotters once per process.
+pub fn ensure_font() {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        if plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT).is_err() {
+            tracing::error!("the bundled font could not be registered; SVG text will be missing");
+        }
+    });
+}
+
+/// Escapes text for HTML and SVG content.
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -1,0 +1,122 @@
+//! The `%topology` picture: links as lines, nodes as discs coloured by state
+//! with their names, and a one-line summary underneath.
+
+use std::collections::HashMap;
+
+use jupyter_protocol::Media;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use serde_json::Value as Json;
+use vnet::{LinkInfo, NodeInfo, NodeState};
+
+use super::{ensure_font, escape_html, FONT_FAMILY};
+use crate::iopub::media;
+
+/// Pixels between neighbouring grid positions, before shrinking to fit.
+const UNIT: f64 = 70.0;
+const MAX_WIDTH: f64 = 900.0;
+const MAX_HEIGHT: f64 = 700.0;
+const MARGIN: f64 = 40.0;
+/// Beyond this many nodes the names are left out: they would overlap.
+const MAX_LABELLED: usize = 400;
+
+pub fn state_color(state: NodeState) -> RGBColor {
+    match state {
+        NodeState::Idle => RGBColor(150, 150, 150),
+        NodeState::Running => RGBColor(40, 110, 200),
+        NodeState::Done => RGBColor(40, 150, 70),
+        NodeState::Failed => RGBColor(210, 40, 40),
+        NodeState::Stopped => RGBColor(230, 150, 20),
+    }
+}
+
+/// Draws the network; returns image/svg+xml with a text/plain summary.
+pub fn svg(nodes: &[NodeInfo], links: &[LinkInfo]) -> Media {
+    let summary = summary(nodes, links);
+    let svg = draw(nodes, links, &summary).unwrap_or_else(|error| {
+        tracing::error!(cause = %error, "topology drawing failed");
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"30\"><text x=\"5\" y=\"20\">{}</text></svg>",
+            escape_html(&format!("drawing failed: {error}"))
+        )
+    });
+    media([
+        ("image/svg+xml".to_string(), Json::String(svg)),
+        ("text/plain".to_string(), Json::String(summary)),
+    ])
+}
+
+fn summary(nodes: &[NodeInfo], links: &[LinkInfo]) -> String {
+    let mut counts: Vec<(NodeState, usize)> = Vec::new();
+    for node in nodes {
+        match counts.iter_mut().find(|(state, _)| *state == node.state) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((node.state, 1)),
+        }
+    }
+    let states: Vec<String> = counts.iter().map(|(state, count)| format!("{count} {}", state.as_str())).collect();
+    let mut text = format!("{} nodes, {} links", nodes.len(), links.len());
+    if !states.is_empty() {
+        text.push_str(&format!(" ({})", states.join(", ")));
+    }
+    text
+}
+
+fn draw(nodes: &[NodeInfo], links: &[LinkInfo], summary: &str) -> Result<String, Box<dyn std::error::Error>> {
+    ensure_font();
+    let (min_x, max_x) = bounds(nodes.iter().map(|node| node.position.0));
+    let (min_y, max_y) = bounds(nodes.iter().map(|node| node.position.1));
+    let span_x = (max_x - min_x).max(1e-9);
+    let span_y = (max_y - min_y).max(1e-9);
+    let scale = UNIT.min((MAX_WIDTH - 2.0 * MARGIN) / span_x).min((MAX_HEIGHT - 2.0 * MARGIN) / span_y);
+    let width = ((max_x - min_x) * scale + 2.0 * MARGIN).max(320.0);
+    let height = (max_y - min_y) * scale + 2.0 * MARGIN + 24.0;
+    let radius = (scale * 0.18).clamp(2.0, 12.0) as i32;
+    let place = |(x, y): (f64, f64)| -> (i32, i32) {
+        (
+            (MARGIN + (x - min_x) * scale) as i32,
+            (MARGIN + (y - min_y) * scale) as i32,
+        )
+    };
+
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (width as u32, height as u32)).into_drawing_area();
+        root.fill(&WHITE)?;
+
+        let positions: HashMap<&str, (i32, i32)> =
+            nodes.iter().map(|node| (node.name.as_str(), place(node.position))).collect();
+        let link_style = ShapeStyle::from(&RGBColor(120, 120, 120)).stroke_width(2);
+        for link in links {
+            if let (Some(a), Some(b)) = (positions.get(link.a.0.as_str()), positions.get(link.b.0.as_str())) {
+                root.draw(&PathElement::new(vec![*a, *b], link_style))?;
+            }
+        }
+
+        let label_font = (FONT_FAMILY, 11).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Top));
+        for node in nodes {
+            let center = positions[node.name.as_str()];
+            root.draw(&Circle::new(center, radius, state_color(node.state).filled()))?;
+            if nodes.len() <= MAX_LABELLED {
+                root.draw(&Text::new(node.name.clone(), (center.0, center.1 + radius + 2), label_font.clone()))?;
+            }
+        }
+
+        let footer = (FONT_FAMILY, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Bottom));
+        root.draw(&Text::new(summary.to_string(), (8, height as i32 - 6), footer))?;
+        root.present()?;
+    }
+    Ok(text)
+}
+
+/// The smallest and largest value; an empty network is drawn as one point.
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), value| {
+        (low.min(value), high.max(value))
+    });
+    if low.is_finite() {
+        (low, high)
+    } else {
+        (0.0, 0.0)
+    }
+}
