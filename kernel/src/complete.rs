@@ -249,7 +249,12 @@ pub fn is_complete(code: &str) -> jupyter_protocol::IsCompleteReply {
     }
     let lua_only: Vec<&str> = code.lines().map(|line| if line.starts_with('%') { "" } else { line }).collect();
     let lua = Lua::new_with(mlua::StdLib::NONE, mlua::LuaOptions::default()).expect("an empty Lua VM");
-    match lua.load(lua_only.join("\n")).into_function() {
+    let source = lua_only.join("\n");
+    let as_expression = format!("return {source}");
+    if lua.load(as_expression).into_function().is_ok() {
+        return IsCompleteReply::complete();
+    }
+    match lua.load(source).into_function() {
         Ok(_) => IsCompleteReply::complete(),
         Err(mlua::Error::SyntaxError {
             incomplete_input: true, ..

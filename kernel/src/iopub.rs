@@ -87,7 +87,10 @@ impl Outbox {
     }
 
     pub fn execute_result(&self, count: usize, data: Media) {
-        self.send(ExecuteResult::new(ExecutionCount::new(count), data));
+        let mut result = ExecuteResult::new(ExecutionCount::new(count), data);
+        // The message schema wants an object here, never null.
+        result.transient = Some(Transient::default());
+        self.send(result);
     }
 
     pub fn error(&self, error: &ErrorOutput) {

@@ -191,11 +191,13 @@ fn execute_reply(outcome: ExecuteOutcome, count: usize) -> ExecuteReply {
         ExecuteOutcome::Ok => ExecuteReply {
             status: ReplyStatus::Ok,
             execution_count: ExecutionCount::new(count),
+            user_expressions: Some(Default::default()),
             ..Default::default()
         },
         ExecuteOutcome::Error(error) => ExecuteReply {
             status: ReplyStatus::Error,
             execution_count: ExecutionCount::new(count),
+            user_expressions: Some(Default::default()),
             error: Some(Box::new(ReplyError {
                 ename: error.ename,
                 evalue: error.evalue,

@@ -240,8 +240,9 @@ impl Network {
     }
 
     /// Loads `source` as the program of each named node and starts it. A
-    /// program already running on one of them is stopped first.
-    pub fn start_program(&self, names: &[String], source: &str) -> Result<(), Error> {
+    /// program already running on one of them is stopped first. Error
+    /// messages name lines as `chunk:LINE`.
+    pub fn start_program(&self, names: &[String], chunk: &str, source: &str) -> Result<(), Error> {
         let nodes = {
             let graph = self.shared.graph.read().expect("graph lock");
             names
@@ -250,7 +251,7 @@ impl Network {
                 .collect::<Result<Vec<_>, Error>>()?
         };
         for node in nodes {
-            program::start(&self.runtime, self.shared.clone(), node, source)?;
+            program::start(&self.runtime, self.shared.clone(), node, chunk, source)?;
         }
         Ok(())
     }

@@ -49,6 +49,7 @@ pub(crate) fn start(
     runtime: &tokio::runtime::Runtime,
     shared: Arc<Shared>,
     node: Arc<Node>,
+    chunk: &str,
     source: &str,
 ) -> Result<(), Error> {
     let signal = StopSignal::new();
@@ -56,7 +57,7 @@ pub(crate) fn start(
     let lua = create_vm(&shared, &node, &signal, &main_thread).map_err(|error| load_error(&node.name, &error))?;
     let function = lua
         .load(source)
-        .set_name(format!("={}", node.name))
+        .set_name(format!("={chunk}"))
         .into_function()
         .map_err(|error| load_error(&node.name, &error))?;
     let thread = lua.create_thread(function).map_err(|error| load_error(&node.name, &error))?;
@@ -202,12 +203,17 @@ fn restrict_os(lua: &Lua) -> mlua::Result<()> {
     Ok(())
 }
 
-/// Prefixes `message` with the program line that called the API, as Lua does
-/// for its own errors.
+/// Prefixes `message` with the chunk and line that called the API, as Lua
+/// does for its own errors; falls back to the node name.
 fn api_error(lua: &Lua, node: &str, message: String) -> mlua::Error {
-    let line = lua.inspect_stack(1, |debug| debug.current_line()).flatten();
-    match line {
-        Some(line) => mlua::Error::runtime(format!("{node}:{line}: {message}")),
+    let place = lua
+        .inspect_stack(1, |debug| {
+            let chunk = debug.source().short_src.map(|name| name.to_string());
+            chunk.zip(debug.current_line())
+        })
+        .flatten();
+    match place {
+        Some((chunk, line)) => mlua::Error::runtime(format!("{chunk}:{line}: {message}")),
         None => mlua::Error::runtime(format!("{node}: {message}")),
     }
 }

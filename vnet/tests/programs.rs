@@ -26,7 +26,7 @@ fn ring_passes_token_round() {
         send("next", count + 1)
         return count
     "#;
-    network.start_program(&network.node_names(), program).unwrap();
+    network.start_program(&network.node_names(), "prog", program).unwrap();
     assert_eq!(wait_all(&network, 10), WaitOutcome::Finished);
     assert_eq!(network.result("r0").unwrap(), Some(serde_json::json!(10)));
     assert_eq!(network.result("r9").unwrap(), Some(serde_json::json!(9)));
@@ -36,15 +36,15 @@ fn ring_passes_token_round() {
 fn failing_node_leaves_others_running() {
     let network = Network::new(2).unwrap();
     network.add_ring(3, "n").unwrap();
-    network.start_program(&["n0".to_string()], "sleep(10)\nerror('boom')").unwrap();
-    network.start_program(&["n1".to_string(), "n2".to_string()], "sleep(50) return me().name").unwrap();
+    network.start_program(&["n0".to_string()], "prog", "sleep(10)\nerror('boom')").unwrap();
+    network.start_program(&["n1".to_string(), "n2".to_string()], "prog", "sleep(50) return me().name").unwrap();
     assert_eq!(wait_all(&network, 10), WaitOutcome::Finished);
 
     let failed = network.node("n0").unwrap();
     assert_eq!(failed.state, NodeState::Failed);
-    assert_eq!(failed.error.as_deref(), Some("n0:2: boom"));
+    assert_eq!(failed.error.as_deref(), Some("prog:2: boom"));
     let console = network.console_tail("n0", 10).unwrap();
-    assert_eq!(console.last().unwrap().text, "error: n0:2: boom");
+    assert_eq!(console.last().unwrap().text, "error: prog:2: boom");
     assert_eq!(network.node("n1").unwrap().state, NodeState::Done);
     assert_eq!(network.result("n2").unwrap(), Some(serde_json::json!("n2")));
 }
@@ -55,15 +55,15 @@ fn busy_loops_stop_on_request() {
     for name in ["plain", "wrapped", "pcalled", "sorted"] {
         network.add_node(name, (0.0, 0.0), &["p0".to_string()]).unwrap();
     }
-    network.start_program(&["plain".to_string()], "while true do end").unwrap();
+    network.start_program(&["plain".to_string()], "prog", "while true do end").unwrap();
     network
-        .start_program(&["wrapped".to_string()], "coroutine.wrap(function() while true do end end)()")
+        .start_program(&["wrapped".to_string()], "prog", "coroutine.wrap(function() while true do end end)()")
         .unwrap();
     network
-        .start_program(&["pcalled".to_string()], "while true do pcall(function() while true do end end) end")
+        .start_program(&["pcalled".to_string()], "prog", "while true do pcall(function() while true do end end) end")
         .unwrap();
     network
-        .start_program(&["sorted".to_string()], "table.sort({3, 2, 1}, function(a, b) while true do end end)")
+        .start_program(&["sorted".to_string()], "prog", "table.sort({3, 2, 1}, function(a, b) while true do end end)")
         .unwrap();
     let names = network.node_names();
     assert_eq!(
@@ -82,9 +82,9 @@ fn busy_node_does_not_block_sleeper() {
     let network = Network::new(1).unwrap();
     network.add_node("busy", (0.0, 0.0), &[]).unwrap();
     network.add_node("sleeper", (1.0, 0.0), &[]).unwrap();
-    network.start_program(&["busy".to_string()], "while true do end").unwrap();
+    network.start_program(&["busy".to_string()], "prog", "while true do end").unwrap();
     network
-        .start_program(&["sleeper".to_string()], "local t = now() sleep(10) return now() - t")
+        .start_program(&["sleeper".to_string()], "prog", "local t = now() sleep(10) return now() - t")
         .unwrap();
     let outcome = network.wait(&["sleeper".to_string()], Some(Duration::from_secs(5)), &never);
     assert_eq!(outcome, WaitOutcome::Finished);
@@ -97,17 +97,17 @@ fn busy_node_does_not_block_sleeper() {
 fn send_on_unknown_port_fails_with_ports_listed() {
     let network = Network::new(1).unwrap();
     network.add_ring(2, "n").unwrap();
-    network.start_program(&["n0".to_string()], "send('west', 1)").unwrap();
+    network.start_program(&["n0".to_string()], "prog", "send('west', 1)").unwrap();
     assert_eq!(wait_all(&network, 5), WaitOutcome::Finished);
     let error = network.node("n0").unwrap().error.unwrap();
-    assert_eq!(error, "n0:1: node `n0` has no port `west`; its ports are prev, next");
+    assert_eq!(error, "prog:1: node `n0` has no port `west`; its ports are prev, next");
 }
 
 #[test]
 fn send_rejects_function_value() {
     let network = Network::new(1).unwrap();
     network.add_ring(2, "n").unwrap();
-    network.start_program(&["n0".to_string()], "send('next', {f = print})").unwrap();
+    network.start_program(&["n0".to_string()], "prog", "send('next', {f = print})").unwrap();
     assert_eq!(wait_all(&network, 5), WaitOutcome::Finished);
     let error = network.node("n0").unwrap().error.unwrap();
     assert!(error.contains("type function"), "{error}");
@@ -119,9 +119,9 @@ fn allocation_bomb_hits_memory_limit() {
     network.add_node("bomb", (0.0, 0.0), &[]).unwrap();
     network.add_node("worker", (1.0, 0.0), &[]).unwrap();
     network
-        .start_program(&["bomb".to_string()], "local t = {} while true do t[#t+1] = ('x'):rep(1e6) end")
+        .start_program(&["bomb".to_string()], "prog", "local t = {} while true do t[#t+1] = ('x'):rep(1e6) end")
         .unwrap();
-    network.start_program(&["worker".to_string()], "sleep(20) return 42").unwrap();
+    network.start_program(&["worker".to_string()], "prog", "sleep(20) return 42").unwrap();
     assert_eq!(wait_all(&network, 10), WaitOutcome::Finished);
     let bomb = network.node("bomb").unwrap();
     assert_eq!(bomb.state, NodeState::Failed);

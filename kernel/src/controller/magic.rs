@@ -142,7 +142,7 @@ fn run_programs(shared: &Shared, targets: &Selector, wait: WaitMode, body: &str)
     network
         .check_program(CELL_CHUNK, &source)
         .map_err(|error| CellError::new("LuaError", error.to_string()))?;
-    network.start_program(&names, &source).map_err(network_error)?;
+    network.start_program(&names, CELL_CHUNK, &source).map_err(network_error)?;
 
     let timeout = match wait {
         WaitMode::Background => {
