@@ -93,12 +93,15 @@ fn draw(nodes: &[NodeInfo], links: &[LinkInfo], summary: &str) -> Result<String,
             }
         }
 
-        let label_font = (FONT_FAMILY, 11).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Top));
+        // Names sit below and right of their node, the quadrant that grid
+        // and ring links leave free.
+        let label_font = (FONT_FAMILY, 11).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Top));
+        let label_offset = radius * 7 / 10 + 2;
         for node in nodes {
             let center = positions[node.name.as_str()];
             root.draw(&Circle::new(center, radius, state_color(node.state).filled()))?;
             if nodes.len() <= MAX_LABELLED {
-                root.draw(&Text::new(node.name.clone(), (center.0, center.1 + radius + 2), label_font.clone()))?;
+                root.draw(&Text::new(node.name.clone(), (center.0 + label_offset, center.1 + label_offset), label_font.clone()))?;
             }
         }
 
