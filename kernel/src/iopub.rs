@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 
 pub type IoPubSender = mpsc::UnboundedSender<JupyterMessage>;
 
-/// Runs until every sender is gone. Answers each new subscription with
-/// `iopub_welcome`, so clients know when output will reach them.
+/// Runs until every sender is gone. Replies to each new subscription with
+/// `iopub_welcome`, so clients can tell when output will reach them.
 pub async fn run(mut socket: KernelIoPubXPubConnection, mut messages: mpsc::UnboundedReceiver<JupyterMessage>) {
     loop {
         tokio::select! {
@@ -104,7 +104,7 @@ pub fn media(entries: impl IntoIterator<Item = (String, Json)>) -> Media {
     serde_json::from_value(Json::Object(map)).unwrap_or_default()
 }
 
-/// A bundle with only `text/plain`.
+/// Builds a bundle with only `text/plain`.
 pub fn plain(text: &str) -> Media {
     media([("text/plain".to_string(), Json::String(text.to_string()))])
 }

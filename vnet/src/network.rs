@@ -1,4 +1,4 @@
-//! The network as the kernel sees it: build the graph, start and stop
+//! The network as the kernel uses it: build the graph, start and stop
 //! programs, wait for them, and read snapshots of nodes and links. Programs
 //! run on the network's own runtime, never on the caller's, so a busy VM
 //! cannot stall the sockets of the process that embeds it.
@@ -36,7 +36,7 @@ impl Shared {
     }
 }
 
-/// How a wait for programs ended.
+/// The outcome of a wait for programs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitOutcome {
     /// Every program ended.
@@ -219,7 +219,7 @@ impl Network {
         links
     }
 
-    /// The value the last program of `name` returned, as JSON.
+    /// Returns the value the last program of `name` returned, as JSON.
     pub fn result(&self, name: &str) -> Result<Option<Json>, Error> {
         let graph = self.shared.graph.read().expect("graph lock");
         let node = graph.get(name)?;
@@ -227,7 +227,7 @@ impl Network {
         Ok(result)
     }
 
-    /// The last `count` console lines of `name`.
+    /// Returns the last `count` console lines of `name`.
     pub fn console_tail(&self, name: &str, count: usize) -> Result<Vec<ConsoleLine>, Error> {
         let graph = self.shared.graph.read().expect("graph lock");
         Ok(graph.get(name)?.console.tail(count))

@@ -1,7 +1,7 @@
 //! Running a node's program: one fresh Lua VM per run, the node API installed
 //! as globals, and the program driven as a coroutine on the network runtime.
 //! Calls that wait (`recv`, `sleep`) are async functions, so a waiting node
-//! holds no thread; a busy node is preempted by an instruction hook.
+//! occupies no thread, and an instruction hook preempts a busy node.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -84,7 +84,7 @@ pub(crate) fn start(
             Err(error) => Err(error),
         };
         finish(&shared, &node, &signal, outcome);
-        // The VM goes with the task: nothing else holds it.
+        // The task owns the VM, so the VM is freed when the run ends.
         drop(lua);
     });
     Ok(())
@@ -123,7 +123,7 @@ fn finish(shared: &Shared, node: &Node, signal: &StopSignal, outcome: mlua::Resu
     shared.notify_finished();
 }
 
-/// Turns an mlua error into the one-line message a user sees.
+/// Converts an mlua error into the message shown to the user.
 pub(crate) fn describe_error(error: &mlua::Error) -> String {
     match error {
         mlua::Error::RuntimeError(message) | mlua::Error::SyntaxError { message, .. } => {
@@ -171,10 +171,10 @@ fn create_vm(
         move |lua, _debug| {
             let on_main_thread = lua.current_thread().to_pointer() as usize == main_thread.load(Ordering::Acquire);
             if signal.is_stopped() {
-                // An error alone can be caught by a `pcall` in a loop, and a
-                // yield is ignored where Lua cannot yield (inside a C call),
-                // so a stopped main thread gets both in turn: the first yield
-                // that lands returns to the task, which then ends the run.
+                // A `pcall` in a loop can catch an error, and Lua ignores a
+                // yield inside a C call. So a stopped main thread gets both in
+                // turn, and the first yield that lands returns control to the
+                // task, which then ends the run.
                 let call = stopped_calls.fetch_add(1, Ordering::Relaxed);
                 if on_main_thread && call % 2 == 1 {
                     return Ok(VmState::Yield);

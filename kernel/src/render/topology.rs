@@ -112,7 +112,8 @@ fn draw(nodes: &[NodeInfo], links: &[LinkInfo], summary: &str) -> Result<String,
     Ok(text)
 }
 
-/// The smallest and largest value; an empty network is drawn as one point.
+/// Returns the smallest and largest value, or (0, 0) for an empty network,
+/// which is then drawn as one point.
 fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), value| {
         (low.min(value), high.max(value))
