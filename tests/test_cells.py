@@ -162,3 +162,13 @@ def test_restart_gives_empty_network():
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def test_history_search_finds_cells(kernel):
+    kernel.run_ok("history_marker = 7")
+    kernel.run_ok("history_marker * 6")
+    kernel.client.history(hist_access_type="search", pattern="history_marker*", n=10, unique=True,
+                          output=True, raw=True)
+    reply = kernel.client.get_shell_msg(timeout=10)["content"]
+    entries = [entry[2] for entry in reply["history"]]
+    assert entries == [["history_marker = 7", ""], ["history_marker * 6", "42"]]

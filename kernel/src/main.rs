@@ -3,6 +3,7 @@
 
 mod complete;
 mod controller;
+mod history;
 mod install;
 mod iopub;
 mod render;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use jupyter_protocol::{
     CodeMirrorMode, CommInfoReply, ConnectionInfo, ExecuteInput, ExecuteReply, ExecutionCount, HelpLink,
-    HistoryReply, InterruptReply, JupyterMessage, JupyterMessageContent, KernelInfoReply,
+    InterruptReply, JupyterMessage, JupyterMessageContent, KernelInfoReply,
     LanguageInfo, ReplyError, ReplyStatus, ShutdownReply, Status,
 };
 use runtimelib::{
@@ -19,6 +19,7 @@ use runtimelib::{
 use tokio::sync::{mpsc, Mutex};
 
 use crate::controller::{Controller, ExecuteOutcome};
+use crate::history::History;
 use crate::iopub::{self, IoPubSender, Outbox};
 use crate::stdin;
 
@@ -100,6 +101,7 @@ async fn serve(info: ConnectionInfo) -> anyhow::Result<()> {
         iopub: iopub_sender.clone(),
         writer: shell_writer,
         execution_count: 0,
+        history: History::default(),
     };
     tokio::select! {
         _ = control_task => {}
@@ -125,6 +127,7 @@ struct ShellState {
     iopub: IoPubSender,
     writer: Arc<Mutex<RouterSendConnection>>,
     execution_count: usize,
+    history: History,
 }
 
 impl ShellState {
@@ -148,6 +151,13 @@ impl ShellState {
                     .controller
                     .execute(request.code.clone(), outbox.clone(), count, request.allow_stdin)
                     .await;
+                if request.store_history && !request.silent {
+                    let result = match &outcome {
+                        ExecuteOutcome::Ok { result } => result.clone(),
+                        ExecuteOutcome::Error(_) => None,
+                    };
+                    self.history.record(count, &request.code, result);
+                }
                 Some(execute_reply(outcome, count).as_child_of(&message))
             }
             JupyterMessageContent::CompleteRequest(request) => Some(
@@ -165,7 +175,7 @@ impl ShellState {
             JupyterMessageContent::IsCompleteRequest(request) => {
                 Some(crate::complete::is_complete(&request.code).as_child_of(&message))
             }
-            JupyterMessageContent::HistoryRequest(_) => Some(HistoryReply::new(Vec::new()).as_child_of(&message)),
+            JupyterMessageContent::HistoryRequest(request) => Some(self.history.reply(request).as_child_of(&message)),
             JupyterMessageContent::CommInfoRequest(_) => Some(CommInfoReply::default().as_child_of(&message)),
             JupyterMessageContent::ShutdownRequest(request) => {
                 keep_running = false;
@@ -188,7 +198,7 @@ impl ShellState {
 
 fn execute_reply(outcome: ExecuteOutcome, count: usize) -> ExecuteReply {
     match outcome {
-        ExecuteOutcome::Ok => ExecuteReply {
+        ExecuteOutcome::Ok { .. } => ExecuteReply {
             status: ReplyStatus::Ok,
             execution_count: ExecutionCount::new(count),
             user_expressions: Some(Default::default()),

@@ -66,7 +66,7 @@ pub fn execute(
     *shared.cell.lock().expect("cell lock") = None;
 
     match result {
-        Ok(()) => ExecuteOutcome::Ok,
+        Ok(result) => ExecuteOutcome::Ok { result },
         Err(error) => {
             let error = if shared.interrupted() {
                 CellError::interrupted()
@@ -102,11 +102,19 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 
-fn run_cell(lua: &Lua, shared: &Shared, code: &str, outbox: &Outbox, execution_count: usize) -> Result<(), CellError> {
+/// Runs the parts of a cell in order; returns the text of its execute_result.
+fn run_cell(
+    lua: &Lua,
+    shared: &Shared,
+    code: &str,
+    outbox: &Outbox,
+    execution_count: usize,
+) -> Result<Option<String>, CellError> {
     let cell = parse_cell(code).map_err(|error| CellError::new("MagicError", error.to_string()))?;
     match cell {
-        Cell::CellMagic { magic, body } => magic::run_cell_magic(shared, &magic, &body),
+        Cell::CellMagic { magic, body } => magic::run_cell_magic(shared, &magic, &body).map(|()| None),
         Cell::Segments(segments) => {
+            let mut result = None;
             let count = segments.len();
             for (index, segment) in segments.into_iter().enumerate() {
                 let last = index + 1 == count;
@@ -117,12 +125,14 @@ fn run_cell(lua: &Lua, shared: &Shared, code: &str, outbox: &Outbox, execution_c
                         let only_files = values.iter().all(|value| is_stream_file(lua, value));
                         if last && !values.is_empty() && !only_files {
                             let text: Vec<String> = values.iter().map(repr).collect();
-                            outbox.execute_result(execution_count, plain(&text.join("\t")));
+                            let text = text.join("\t");
+                            outbox.execute_result(execution_count, plain(&text));
+                            result = Some(text);
                         }
                     }
                 }
             }
-            Ok(())
+            Ok(result)
         }
     }
 }

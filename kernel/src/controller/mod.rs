@@ -27,7 +27,8 @@ pub fn repr_value(value: &mlua::Value) -> String {
 
 /// How a cell ended.
 pub enum ExecuteOutcome {
-    Ok,
+    /// `result` is the text/plain of the execute_result, if there was one.
+    Ok { result: Option<String> },
     Error(ErrorOutput),
 }
 
