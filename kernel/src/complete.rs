@@ -203,8 +203,8 @@ fn inspect_text(lua: &Lua, network: &Network, line: &[char], offset: usize) -> O
             info.position.1,
             info.state.as_str(),
             ports.join(", "),
-            info.sent,
-            info.received
+            info.stats.sent,
+            info.stats.received
         );
         if let Some(error) = info.error {
             text.push_str(&format!("\nerror: {error}"));

@@ -142,7 +142,7 @@ pub const MAGICS: &[MagicSpec] = &[
         summary: "Draw the network as an SVG picture: nodes with their names and states, and links.",
         options: &[],
         subcommands: &[],
-        details: "Node colours: grey idle, blue running, green done, red failed, amber stopped.",
+        details: "Node colours: grey idle, blue running, light blue waiting, green done, red failed, amber stopped.",
         example: "%mesh 3x3\n%topology",
     },
     MagicSpec {

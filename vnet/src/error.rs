@@ -19,6 +19,9 @@ pub enum Error {
     #[error("no node matches `{0}`; {1} (see `%nodes`)")]
     NoMatch(String, String),
 
+    #[error("invalid link: {0}")]
+    InvalidLink(String),
+
     #[error("Lua error while loading the program of `{node}`: {message}")]
     Load { node: String, message: String },
 }

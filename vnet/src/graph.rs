@@ -6,18 +6,47 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::error::{describe_names, Error};
-use crate::node::{Node, Peer};
+use crate::node::{LinkProps, Node, Peer};
+use crate::rng::{port_seed, SplitMix64};
 
 #[derive(Default)]
 pub(crate) struct Graph {
     nodes: BTreeMap<u64, Arc<Node>>,
     by_name: HashMap<String, u64>,
     next_id: u64,
+    /// Seed of the link random generators of new ports.
+    seed: u64,
+    /// Bumped by every change of nodes or links, so cached routes can tell
+    /// they are stale.
+    generation: u64,
 }
 
 impl Graph {
     pub(crate) fn nodes(&self) -> impl Iterator<Item = &Arc<Node>> {
         self.nodes.values()
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub(crate) fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Sets the seed and restarts the random sequence of every port from it.
+    pub(crate) fn reseed(&mut self, seed: u64) {
+        self.seed = seed;
+        for node in self.nodes.values() {
+            let ports = node.ports.read().expect("ports lock");
+            for port in ports.iter() {
+                *port.rng.lock().expect("rng lock") = SplitMix64::new(port_seed(seed, &node.name, &port.name));
+            }
+        }
+    }
+
+    pub(crate) fn id_of(&self, name: &str) -> Option<u64> {
+        self.by_name.get(name).copied()
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -48,9 +77,10 @@ impl Graph {
         }
         let id = self.next_id;
         self.next_id += 1;
-        let node = Arc::new(Node::new(name.to_string(), id, position, ports));
+        let node = Arc::new(Node::new(name.to_string(), id, position, ports, self.seed));
         self.nodes.insert(id, node.clone());
         self.by_name.insert(name.to_string(), id);
+        self.generation += 1;
         Ok(node)
     }
 
@@ -63,10 +93,11 @@ impl Graph {
         }
         self.by_name.remove(name);
         self.nodes.remove(&node.id);
+        self.generation += 1;
         Ok(node)
     }
 
-    pub(crate) fn link(&mut self, a: (&str, &str), b: (&str, &str)) -> Result<(), Error> {
+    pub(crate) fn link(&mut self, a: (&str, &str), b: (&str, &str), props: LinkProps) -> Result<(), Error> {
         let node_a = self.get(a.0)?.clone();
         let node_b = self.get(b.0)?.clone();
         check_free(&node_a, a.1)?;
@@ -78,13 +109,15 @@ impl Graph {
                 peer: format!("{}:{}", b.0, b.1),
             });
         }
-        set_peer(&node_a, a.1, &node_b, b.1);
-        set_peer(&node_b, b.1, &node_a, a.1);
+        set_peer(&node_a, a.1, &node_b, b.1, props);
+        set_peer(&node_b, b.1, &node_a, a.1, props);
+        self.generation += 1;
         Ok(())
     }
 
     /// Removes the link at `node:port`, if there is one, from both ends.
     pub(crate) fn unlink(&mut self, node: &Arc<Node>, port: &str) {
+        self.generation += 1;
         let peer = {
             let mut ports = node.ports.write().expect("ports lock");
             ports.iter_mut().find(|p| p.name == port).and_then(|p| p.peer.take())
@@ -104,6 +137,7 @@ impl Graph {
         self.nodes.clear();
         self.by_name.clear();
         self.next_id = 0;
+        self.generation += 1;
     }
 }
 
@@ -126,12 +160,13 @@ fn check_free(node: &Node, port: &str) -> Result<(), Error> {
     }
 }
 
-fn set_peer(node: &Arc<Node>, port: &str, peer: &Arc<Node>, peer_port: &str) {
+fn set_peer(node: &Arc<Node>, port: &str, peer: &Arc<Node>, peer_port: &str, props: LinkProps) {
     let mut ports = node.ports.write().expect("ports lock");
     let slot = ports.iter_mut().find(|p| p.name == port).expect("port checked before linking");
     slot.peer = Some(Peer {
         node: Arc::downgrade(peer),
         node_name: peer.name.clone(),
         port: peer_port.to_string(),
+        props,
     });
 }

@@ -1,67 +1,99 @@
 //! A node's inbox: messages that arrived on any of its ports, in arrival
-//! order. `recv(port)` takes the oldest message of that port and keeps the
-//! others for later calls.
+//! order, up to a fixed capacity. A message that finds the inbox full is
+//! dropped and counted, as a radio with a finite buffer would lose it; the
+//! sender is never blocked.
 
 use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Instant;
 
 use serde_json::Value as Json;
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::Notify;
 
-/// One message as delivered: the value and the port it arrived on.
+/// Messages one inbox holds before it drops new arrivals.
+pub const DEFAULT_INBOX_CAPACITY: usize = 1024;
+
+/// What a message carries besides its value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Kind {
+    /// A value for the program's `recv`.
+    Data,
+    /// A remote procedure call; the value is the array of arguments.
+    Call { caller: u64, call_id: u64, procedure: String },
+    /// The answer to a call; the value is the array of results, or the error
+    /// message when `ok` is false.
+    Reply { call_id: u64, ok: bool },
+}
+
+/// One message in flight or delivered: the value, the port it arrived on,
+/// and how many links it crossed.
 #[derive(Debug, Clone)]
 pub(crate) struct Envelope {
     pub port: String,
     pub value: Json,
+    pub hops: u32,
+    pub sent_at: Instant,
+    pub bytes: usize,
+    /// The node a routed message is for; `None` for a message to the peer.
+    pub dest: Option<u64>,
+    pub kind: Kind,
 }
 
-// TODO: inboxes are unbounded; a bounded inbox with a stated overflow policy
-// (block the sender, or drop and count) is still to come.
 pub(crate) struct Inbox {
-    sender: mpsc::UnboundedSender<Envelope>,
-    reader: Mutex<Reader>,
-}
-
-struct Reader {
-    receiver: mpsc::UnboundedReceiver<Envelope>,
-    /// Messages taken from the channel while looking for another port.
-    pending: VecDeque<Envelope>,
+    queue: Mutex<VecDeque<Envelope>>,
+    capacity: usize,
+    arrived: Notify,
 }
 
 impl Inbox {
-    pub(crate) fn new() -> Self {
-        let (sender, receiver) = mpsc::unbounded_channel();
+    pub(crate) fn new(capacity: usize) -> Self {
         Inbox {
-            sender,
-            reader: Mutex::new(Reader {
-                receiver,
-                pending: VecDeque::new(),
-            }),
+            queue: Mutex::new(VecDeque::new()),
+            capacity,
+            arrived: Notify::new(),
         }
     }
 
-    pub(crate) fn deliver(&self, envelope: Envelope) {
-        // The receiver lives as long as the inbox, so sending cannot fail.
-        let _ = self.sender.send(envelope);
+    /// Queues `envelope`, or returns it when the inbox is full.
+    pub(crate) fn deliver(&self, envelope: Envelope) -> Result<(), Envelope> {
+        let mut queue = self.queue.lock().expect("inbox lock");
+        if queue.len() >= self.capacity {
+            return Err(envelope);
+        }
+        queue.push_back(envelope);
+        drop(queue);
+        self.arrived.notify_waiters();
+        Ok(())
+    }
+
+    /// Takes the oldest message, from `port` only when one is given.
+    pub(crate) fn take(&self, port: Option<&str>) -> Option<Envelope> {
+        let mut queue = self.queue.lock().expect("inbox lock");
+        let index = queue.iter().position(|envelope| port.is_none_or(|port| envelope.port == port))?;
+        queue.remove(index)
     }
 
     /// Waits for the next message, from `port` only when one is given. The
     /// future may be dropped at any await point without losing a message.
     pub(crate) async fn recv(&self, port: Option<&str>) -> Envelope {
-        let mut reader = self.reader.lock().await;
-        let wanted = |envelope: &Envelope| port.is_none_or(|port| envelope.port == port);
-        if let Some(index) = reader.pending.iter().position(wanted) {
-            return reader.pending.remove(index).expect("index is in range");
-        }
         loop {
-            let envelope = reader
-                .receiver
-                .recv()
-                .await
-                .expect("the inbox holds its own sender");
-            if wanted(&envelope) {
+            let arrived = self.arrived.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
+            if let Some(envelope) = self.take(port) {
                 return envelope;
             }
-            reader.pending.push_back(envelope);
+            arrived.await;
         }
+    }
+
+    /// A future that completes at the next arrival, registered before the
+    /// caller checks the queue so no arrival is missed.
+    pub(crate) fn arrival(&self) -> tokio::sync::futures::Notified<'_> {
+        self.arrived.notified()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.queue.lock().expect("inbox lock").len()
     }
 }

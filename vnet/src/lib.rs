@@ -3,19 +3,31 @@
 //! between ports. It knows nothing of Jupyter; the kernel drives it through
 //! [`Network`] and reads node consoles through a [`ConsoleSink`].
 
+mod api;
+mod channel;
 mod console;
 mod error;
 mod graph;
 mod inbox;
 mod network;
 mod node;
+mod process;
 mod program;
+mod rng;
+mod router;
+mod routes;
+mod rpc;
+mod stats;
 mod stop;
 mod topology;
 mod value;
+mod vm;
 
-pub use console::{ConsoleLine, ConsoleSink, Stream};
+pub use console::{ConsoleLine, ConsoleSink, Stream, CONSOLE_CAPACITY};
 pub use error::Error;
-pub use network::{LinkInfo, Network, NodeInfo, PortInfo, WaitOutcome};
-pub use node::{NodeState, VmKind};
-pub use value::{json_to_lua, lua_to_json};
+pub use inbox::DEFAULT_INBOX_CAPACITY;
+pub use network::{LinkInfo, Network, NodeInfo, PortInfo, WaitOutcome, DEFAULT_MESSAGE_LIMIT};
+pub use node::{LinkProps, Limits, NodeState, VmKind, DEFAULT_INSTRUCTION_LIMIT, DEFAULT_MEMORY_LIMIT};
+pub use rpc::DEFAULT_RPC_TIMEOUT_MS;
+pub use stats::{LinkStats, NodeStats, LATENCY_SAMPLES};
+pub use value::{encoded_size, json_to_lua, lua_to_json};

@@ -3,6 +3,7 @@
 //! run on the network's own runtime, never on the caller's, so a busy VM
 //! cannot stall the sockets of the process that embeds it.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -11,8 +12,13 @@ use serde_json::Value as Json;
 use crate::console::{ConsoleLine, ConsoleRouter, ConsoleSink};
 use crate::error::{describe_names, Error};
 use crate::graph::Graph;
-use crate::node::{Node, NodeState, VmKind};
+use crate::node::{LinkProps, Limits, Node, NodeState, VmKind};
 use crate::program;
+use crate::routes::Routes;
+use crate::stats::{LinkStats, NodeStats};
+
+/// Largest message a program may send unless set otherwise: 1 MiB of JSON.
+pub const DEFAULT_MESSAGE_LIMIT: usize = 1024 * 1024;
 
 /// State shared between the network handle and the tasks of running programs.
 pub(crate) struct Shared {
@@ -22,6 +28,9 @@ pub(crate) struct Shared {
     pub epoch: Instant,
     /// Bumped whenever a program ends, so waiters can re-check states.
     pub finished: (Mutex<u64>, Condvar),
+    pub routes: Mutex<Routes>,
+    /// Largest encoded message, in bytes.
+    pub message_limit: AtomicUsize,
 }
 
 impl Shared {
@@ -64,9 +73,12 @@ pub struct NodeInfo {
     pub ports: Vec<PortInfo>,
     pub state: NodeState,
     pub error: Option<String>,
-    pub sent: u64,
-    pub received: u64,
-    pub dropped: u64,
+    pub stats: NodeStats,
+    /// Bytes the VM had allocated when last seen; 0 before the first run.
+    pub memory: usize,
+    pub limits: Limits,
+    /// Messages waiting in the inbox.
+    pub inbox: usize,
 }
 
 /// A link, reported once with its ends in node creation order.
@@ -74,6 +86,7 @@ pub struct NodeInfo {
 pub struct LinkInfo {
     pub a: (String, String),
     pub b: (String, String),
+    pub props: LinkProps,
 }
 
 pub struct Network {
@@ -96,6 +109,8 @@ impl Network {
                 console: ConsoleRouter::default(),
                 epoch: Instant::now(),
                 finished: (Mutex::new(0), Condvar::new()),
+                routes: Mutex::new(Routes::default()),
+                message_limit: AtomicUsize::new(DEFAULT_MESSAGE_LIMIT),
             }),
             runtime,
         })
@@ -138,7 +153,7 @@ impl Network {
         }
         if outcome.is_ok() {
             for (a, b) in links {
-                if let Err(error) = graph.link((&a.0, &a.1), (&b.0, &b.1)) {
+                if let Err(error) = graph.link((&a.0, &a.1), (&b.0, &b.1), LinkProps::default()) {
                     outcome = Err(error);
                     break;
                 }
@@ -161,7 +176,92 @@ impl Network {
     }
 
     pub fn link(&self, a: (&str, &str), b: (&str, &str)) -> Result<(), Error> {
-        self.shared.graph.write().expect("graph lock").link(a, b)
+        self.link_with(a, b, LinkProps::default())
+    }
+
+    /// Links two ports with latency, jitter and loss.
+    pub fn link_with(&self, a: (&str, &str), b: (&str, &str), props: LinkProps) -> Result<(), Error> {
+        if !(0.0..=1.0).contains(&props.loss) || props.latency_ms < 0.0 || props.jitter_ms < 0.0 {
+            return Err(Error::InvalidLink(format!(
+                "loss must be in [0, 1] and latency and jitter at least 0 ms, got loss {}, latency {} ms, jitter {} ms",
+                props.loss, props.latency_ms, props.jitter_ms
+            )));
+        }
+        self.shared.graph.write().expect("graph lock").link(a, b, props)
+    }
+
+    /// Removes the link at `node:port`; returns false when there was none.
+    pub fn unlink(&self, node: &str, port: &str) -> Result<bool, Error> {
+        let mut graph = self.shared.graph.write().expect("graph lock");
+        let found = graph.get(node)?.clone();
+        let linked = {
+            let ports = found.ports.read().expect("ports lock");
+            match ports.iter().find(|p| p.name == port) {
+                Some(p) => p.peer.is_some(),
+                None => {
+                    drop(ports);
+                    return Err(found.unknown_port(port));
+                }
+            }
+        };
+        graph.unlink(&found, port);
+        Ok(linked)
+    }
+
+    /// Sets the seed of link loss and jitter and restarts every port's
+    /// random sequence, so the same seed gives the same drops.
+    pub fn set_seed(&self, seed: u64) {
+        self.shared.graph.write().expect("graph lock").reseed(seed);
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.shared.graph.read().expect("graph lock").seed()
+    }
+
+    /// Sets the limits of one node; they apply from its next program run.
+    pub fn set_limits(&self, name: &str, limits: Limits) -> Result<(), Error> {
+        let graph = self.shared.graph.read().expect("graph lock");
+        *graph.get(name)?.limits.lock().expect("limits lock") = limits;
+        Ok(())
+    }
+
+    /// Sets the largest message, in encoded JSON bytes, any program may send.
+    pub fn set_message_limit(&self, bytes: usize) {
+        self.shared.message_limit.store(bytes, Ordering::Relaxed);
+    }
+
+    pub fn message_limit(&self) -> usize {
+        self.shared.message_limit.load(Ordering::Relaxed)
+    }
+
+    /// Message counts of every link direction.
+    pub fn link_stats(&self) -> Vec<LinkStats> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let graph = self.shared.graph.read().expect("graph lock");
+        let mut stats = Vec::new();
+        for node in graph.nodes() {
+            let ports = node.ports.read().expect("ports lock");
+            for port in ports.iter() {
+                let Some(peer) = &port.peer else { continue };
+                stats.push(LinkStats {
+                    from: (node.name.clone(), port.name.clone()),
+                    to: (peer.node_name.clone(), peer.port.clone()),
+                    sent: port.counters.sent.load(Relaxed),
+                    dropped: port.counters.dropped.load(Relaxed),
+                    bytes: port.counters.bytes.load(Relaxed),
+                });
+            }
+        }
+        stats
+    }
+
+    /// The one-way latencies, in ms, of the last messages that reached the
+    /// inbox of `name` (at most `LATENCY_SAMPLES`).
+    pub fn latency_samples(&self, name: &str) -> Result<Vec<f64>, Error> {
+        let graph = self.shared.graph.read().expect("graph lock");
+        let node = graph.get(name)?;
+        let samples = node.counters.latency.lock().expect("latency lock").iter().copied().collect();
+        Ok(samples)
     }
 
     /// Stops every program and removes every node and link.
@@ -212,6 +312,7 @@ impl Network {
                     links.push(LinkInfo {
                         a: (node.name.clone(), port.name.clone()),
                         b: (peer.node_name.clone(), peer.port.clone()),
+                        props: peer.props,
                     });
                 }
             }
@@ -323,8 +424,9 @@ fn snapshot(node: &Node) -> NodeInfo {
             .collect(),
         state: node.state(),
         error: node.error.lock().expect("error lock").clone(),
-        sent: node.sent.load(Relaxed),
-        received: node.received.load(Relaxed),
-        dropped: node.dropped.load(Relaxed),
+        stats: node.counters.snapshot(),
+        memory: node.memory.load(Relaxed),
+        limits: *node.limits.lock().expect("limits lock"),
+        inbox: node.inbox.len(),
     }
 }

@@ -2,13 +2,17 @@
 //! The kernel never locks a running VM; everything it reads about a node
 //! comes from the fields here, which the program's task keeps current.
 
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Mutex, RwLock, Weak};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use serde_json::Value as Json;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::console::Console;
-use crate::inbox::Inbox;
+use crate::inbox::{Envelope, Inbox, DEFAULT_INBOX_CAPACITY};
+use crate::rng::{port_seed, SplitMix64};
+use crate::stats::{NodeCounters, PortCounters};
 use crate::stop::StopSignal;
 
 /// The interpreter a node's VM runs.
@@ -31,13 +35,16 @@ impl VmKind {
 pub enum NodeState {
     /// No program has been started.
     Idle = 0,
+    /// At least one process is executing Lua code.
     Running = 1,
-    /// The program returned.
+    /// The program returned and every process it spawned ended.
     Done = 2,
-    /// The program raised an error or hit a limit.
+    /// A process raised an error or hit a limit.
     Failed = 3,
     /// The program was stopped by the user (interrupt, `%reset`, a new program).
     Stopped = 4,
+    /// Every process is inside a waiting call (`recv`, `sleep`, `get`, ...).
+    Waiting = 5,
 }
 
 impl NodeState {
@@ -47,6 +54,7 @@ impl NodeState {
             2 => NodeState::Done,
             3 => NodeState::Failed,
             4 => NodeState::Stopped,
+            5 => NodeState::Waiting,
             _ => NodeState::Idle,
         }
     }
@@ -58,11 +66,49 @@ impl NodeState {
             NodeState::Done => "done",
             NodeState::Failed => "failed",
             NodeState::Stopped => "stopped",
+            NodeState::Waiting => "waiting",
         }
     }
 
+    /// True once the program has ended, or before any program started.
     pub fn is_finished(self) -> bool {
-        !matches!(self, NodeState::Running)
+        !matches!(self, NodeState::Running | NodeState::Waiting)
+    }
+}
+
+/// Properties of a link, the same in both directions.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LinkProps {
+    /// Delay added to every message, in milliseconds.
+    pub latency_ms: f64,
+    /// Uniform spread around the latency, in milliseconds (never below 0 ms).
+    pub jitter_ms: f64,
+    /// Probability in [0, 1] that a message is lost.
+    pub loss: f64,
+}
+
+/// Per-VM limits of a node.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Bytes the VM may allocate.
+    pub memory: usize,
+    /// Lua instructions the node may run without any of its processes
+    /// entering a waiting call.
+    pub instructions: u64,
+}
+
+/// Memory a node's VM may allocate unless set otherwise: 64 MiB.
+pub const DEFAULT_MEMORY_LIMIT: usize = 64 * 1024 * 1024;
+/// Instructions without waiting unless set otherwise: 10^9, some seconds of
+/// pure Lua computation.
+pub const DEFAULT_INSTRUCTION_LIMIT: u64 = 1_000_000_000;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory: DEFAULT_MEMORY_LIMIT,
+            instructions: DEFAULT_INSTRUCTION_LIMIT,
+        }
     }
 }
 
@@ -70,11 +116,38 @@ pub(crate) struct Peer {
     pub node: Weak<Node>,
     pub node_name: String,
     pub port: String,
+    pub props: LinkProps,
 }
 
 pub(crate) struct Port {
     pub name: String,
     pub peer: Option<Peer>,
+    /// Draws for loss and jitter of messages sent on this port.
+    pub rng: Mutex<SplitMix64>,
+    pub counters: PortCounters,
+}
+
+impl Port {
+    pub(crate) fn new(node: &str, name: &str, seed: u64) -> Port {
+        Port {
+            name: name.to_string(),
+            peer: None,
+            rng: Mutex::new(SplitMix64::new(port_seed(seed, node, name))),
+            counters: PortCounters::default(),
+        }
+    }
+}
+
+/// The result of a remote procedure call: result values, or an error message.
+pub(crate) type CallResult = Result<Json, String>;
+
+/// What the router needs to reach the program running on a node.
+pub(crate) struct RunHandle {
+    pub signal: StopSignal,
+    /// Incoming calls, served by the node's task.
+    pub calls: mpsc::UnboundedSender<Envelope>,
+    /// Calls this node made that wait for a reply, by call id.
+    pub pending: Arc<Mutex<HashMap<u64, oneshot::Sender<CallResult>>>>,
 }
 
 pub(crate) struct Node {
@@ -86,48 +159,56 @@ pub(crate) struct Node {
     pub inbox: Inbox,
     pub console: Console,
     state: AtomicU8,
-    /// Stop signal of the program run in progress, if any.
-    pub run: Mutex<Option<StopSignal>>,
+    /// The program run in progress, if any.
+    pub run: Mutex<Option<RunHandle>>,
     /// First value the last program returned, as JSON.
     pub result: Mutex<Option<Json>>,
     /// Error message of the last program, when it failed.
     pub error: Mutex<Option<String>>,
-    pub sent: AtomicU64,
-    pub received: AtomicU64,
-    /// Messages sent on a port with no link.
-    pub dropped: AtomicU64,
+    pub counters: NodeCounters,
+    pub limits: Mutex<Limits>,
+    /// Processes of the current run that have not ended.
+    pub live: AtomicUsize,
+    /// Processes of the current run inside a waiting call.
+    pub waiting: AtomicUsize,
+    /// Bytes the VM had allocated when its task last looked.
+    pub memory: AtomicUsize,
 }
 
 impl Node {
-    pub(crate) fn new(name: String, id: u64, position: (f64, f64), ports: &[String]) -> Node {
+    pub(crate) fn new(name: String, id: u64, position: (f64, f64), ports: &[String], seed: u64) -> Node {
+        let port_list = ports.iter().map(|port| Port::new(&name, port, seed)).collect();
         Node {
             name,
             id,
             position,
             vm: VmKind::Lua,
-            ports: RwLock::new(
-                ports
-                    .iter()
-                    .map(|port| Port {
-                        name: port.clone(),
-                        peer: None,
-                    })
-                    .collect(),
-            ),
-            inbox: Inbox::new(),
+            ports: RwLock::new(port_list),
+            inbox: Inbox::new(DEFAULT_INBOX_CAPACITY),
             console: Console::default(),
             state: AtomicU8::new(NodeState::Idle as u8),
             run: Mutex::new(None),
             result: Mutex::new(None),
             error: Mutex::new(None),
-            sent: AtomicU64::new(0),
-            received: AtomicU64::new(0),
-            dropped: AtomicU64::new(0),
+            counters: NodeCounters::default(),
+            limits: Mutex::new(Limits::default()),
+            live: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
+            memory: AtomicUsize::new(0),
         }
     }
 
+    /// The state as users see it: a running node whose processes all wait
+    /// is shown as waiting.
     pub(crate) fn state(&self) -> NodeState {
-        NodeState::from_u8(self.state.load(Ordering::Acquire))
+        let state = NodeState::from_u8(self.state.load(Ordering::Acquire));
+        if state == NodeState::Running {
+            let live = self.live.load(Ordering::Acquire);
+            if live > 0 && self.waiting.load(Ordering::Acquire) >= live {
+                return NodeState::Waiting;
+            }
+        }
+        state
     }
 
     pub(crate) fn set_state(&self, state: NodeState) {
@@ -149,8 +230,8 @@ impl Node {
 
     /// Stops the program in progress, if any.
     pub(crate) fn stop(&self) {
-        if let Some(signal) = self.run.lock().expect("run lock").as_ref() {
-            signal.stop();
+        if let Some(run) = self.run.lock().expect("run lock").as_ref() {
+            run.signal.stop();
         }
     }
 }

@@ -1,31 +1,25 @@
-//! Running a node's program: one fresh Lua VM per run, the node API installed
-//! as globals, and the program driven as a coroutine on the network runtime.
-//! Calls that wait (`recv`, `sleep`) are async functions, so a waiting node
-//! occupies no thread, and an instruction hook preempts a busy node.
+//! Starting and ending a node's program run: a fresh Lua VM per run, the
+//! node API installed as globals, and one task on the network runtime that
+//! drives the program and its processes. The task owns the VM, so the VM is
+//! freed when the run ends.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
-use mlua::{HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
+use mlua::{Lua, LuaOptions, MultiValue, StdLib, Value};
+use tokio::sync::mpsc;
 
+use crate::api::{self, NodeContext};
 use crate::console::{ConsoleLine, Stream};
 use crate::error::Error;
-use crate::inbox::Envelope;
 use crate::network::Shared;
-use crate::node::{Node, NodeState};
+use crate::node::{Node, NodeState, RunHandle};
+use crate::process::{self, RunEnd};
+use crate::rpc::DEFAULT_RPC_TIMEOUT_MS;
 use crate::stop::StopSignal;
-use crate::value::{json_to_lua, lua_to_json};
-
-/// Instructions between two runs of the hook that checks the stop flag and,
-/// on the program's own thread, yields to let other nodes run.
-const HOOK_INSTRUCTIONS: u32 = 10_000;
-
-/// Memory one node's VM may allocate.
-pub const DEFAULT_MEMORY_LIMIT: usize = 64 * 1024 * 1024;
-
-/// The message a program stopped by the user fails with.
-const STOPPED: &str = "program stopped";
+use crate::value::lua_to_json;
+use crate::vm::{self, HookState};
 
 /// Compiles `source` without running it.
 pub(crate) fn check(label: &str, source: &str) -> Result<(), Error> {
@@ -40,11 +34,12 @@ pub(crate) fn check(label: &str, source: &str) -> Result<(), Error> {
 fn load_error(node: &str, error: &mlua::Error) -> Error {
     Error::Load {
         node: node.to_string(),
-        message: describe_error(error),
+        message: describe_plain(error),
     }
 }
 
 /// Starts `source` as the program of `node`, stopping the run before it.
+/// Errors name lines as `chunk:LINE`.
 pub(crate) fn start(
     runtime: &tokio::runtime::Runtime,
     shared: Arc<Shared>,
@@ -53,332 +48,134 @@ pub(crate) fn start(
     source: &str,
 ) -> Result<(), Error> {
     let signal = StopSignal::new();
-    let main_thread = Arc::new(AtomicUsize::new(0));
-    let lua = create_vm(&shared, &node, &signal, &main_thread).map_err(|error| load_error(&node.name, &error))?;
-    let function = lua
-        .load(source)
-        .set_name(format!("={chunk}"))
-        .into_function()
-        .map_err(|error| load_error(&node.name, &error))?;
-    let thread = lua.create_thread(function).map_err(|error| load_error(&node.name, &error))?;
-    main_thread.store(thread.to_pointer() as usize, Ordering::Release);
+    let (spawner, spawned) = mpsc::unbounded_channel();
+    let (calls_sender, calls) = mpsc::unbounded_channel();
+    let pending = Arc::new(Mutex::new(HashMap::new()));
+    let limits = *node.limits.lock().expect("limits lock");
+    let context = Arc::new(NodeContext {
+        shared: shared.clone(),
+        node: node.clone(),
+        spawner,
+        driven: Arc::new(Mutex::new(Vec::new())),
+        budget: Arc::new(AtomicU64::new(0)),
+        last_hops: AtomicU32::new(0),
+        pending: pending.clone(),
+        next_call: AtomicU64::new(1),
+        rpc_timeout_ms: Mutex::new(DEFAULT_RPC_TIMEOUT_MS),
+    });
+
+    let load = |error: mlua::Error| load_error(&node.name, &error);
+    let lua = vm::create(HookState {
+        signal: signal.clone(),
+        driven: context.driven.clone(),
+        budget: context.budget.clone(),
+        limits,
+        node: node.clone(),
+    })
+    .map_err(load)?;
+    api::install(&lua, &context).map_err(load)?;
+    let function = lua.load(source).set_name(format!("={chunk}")).into_function().map_err(load)?;
 
     {
         let mut run = node.run.lock().expect("run lock");
-        if let Some(previous) = run.replace(signal.clone()) {
-            previous.stop();
+        if let Some(previous) = run.replace(RunHandle {
+            signal: signal.clone(),
+            calls: calls_sender,
+            pending,
+        }) {
+            previous.signal.stop();
         }
         *node.result.lock().expect("result lock") = None;
         *node.error.lock().expect("error lock") = None;
+        node.live.store(0, Ordering::Release);
+        node.waiting.store(0, Ordering::Release);
         node.set_state(NodeState::Running);
     }
+    process::start_process(&lua, &context, function, MultiValue::new(), true, "program".into(), None).map_err(load)?;
     tracing::debug!(node = %node.name, vm = "lua", "program started");
 
     runtime.spawn(async move {
-        let outcome = match thread.into_async::<MultiValue>(()) {
-            Ok(running) => tokio::select! {
-                biased;
-                _ = signal.stopped() => Err(mlua::Error::runtime(STOPPED)),
-                result = running => result,
-            },
-            Err(error) => Err(error),
-        };
-        finish(&shared, &node, &signal, outcome);
-        // The task owns the VM, so the VM is freed when the run ends.
+        let end = process::drive(&lua, &context, &signal, spawned, calls).await;
+        node.memory.store(lua.used_memory(), Ordering::Relaxed);
+        finish(&context, &signal, end);
+        drop(context);
         drop(lua);
     });
     Ok(())
 }
 
 /// Records how a run ended, unless a newer run of the node replaced it.
-fn finish(shared: &Shared, node: &Node, signal: &StopSignal, outcome: mlua::Result<MultiValue>) {
+fn finish(context: &NodeContext, signal: &StopSignal, end: RunEnd) {
+    let node = &context.node;
     let mut run = node.run.lock().expect("run lock");
-    let current = run.as_ref().is_some_and(|active| active.same_run(signal));
+    let current = run.as_ref().is_some_and(|active| active.signal.same_run(signal));
     if !current {
         return;
     }
     *run = None;
 
-    let state = match outcome {
-        Ok(values) => {
+    let state = match end {
+        RunEnd::Done(values) => {
             let first = values.into_iter().next().unwrap_or(Value::Nil);
             match lua_to_json(&first) {
                 Ok(json) => *node.result.lock().expect("result lock") = Some(json),
-                Err(message) => publish(shared, node, Stream::Stderr, format!("result not kept: {message}")),
+                Err(message) => publish(context, Stream::Stderr, format!("result not kept: {message}")),
             }
             NodeState::Done
         }
-        Err(_) if signal.is_stopped() => NodeState::Stopped,
-        Err(error) => {
-            let message = describe_error(&error);
+        RunEnd::Stopped => NodeState::Stopped,
+        RunEnd::Failed(label, error) => {
+            let mut message = describe_error(&error, context);
+            if !label.is_empty() {
+                message = format!("{label}: {message}");
+            }
             tracing::info!(node = %node.name, error = %message, "program failed");
-            publish(shared, node, Stream::Stderr, format!("error: {message}"));
+            publish(context, Stream::Stderr, format!("error: {message}"));
             *node.error.lock().expect("error lock") = Some(message);
             NodeState::Failed
         }
     };
+    node.live.store(0, Ordering::Release);
+    node.waiting.store(0, Ordering::Release);
     node.set_state(state);
     drop(run);
     tracing::debug!(node = %node.name, state = state.as_str(), "program ended");
-    shared.notify_finished();
+    context.shared.notify_finished();
 }
 
-/// Converts an mlua error into the message shown to the user.
-pub(crate) fn describe_error(error: &mlua::Error) -> String {
+/// Converts an mlua error into the message shown to the user, naming the
+/// node's limit when one was hit.
+pub(crate) fn describe_error(error: &mlua::Error, context: &NodeContext) -> String {
+    match error {
+        mlua::Error::MemoryError(_) => {
+            let limit = context.node.limits.lock().expect("limits lock").memory;
+            vm::memory_limit_message(limit)
+        }
+        mlua::Error::CallbackError { cause, .. } | mlua::Error::WithContext { cause, .. } => {
+            describe_error(cause, context)
+        }
+        other => describe_plain(other),
+    }
+}
+
+fn describe_plain(error: &mlua::Error) -> String {
     match error {
         mlua::Error::RuntimeError(message) | mlua::Error::SyntaxError { message, .. } => {
             // mlua appends the Lua traceback; the first part is the message.
             message.split("\nstack traceback:").next().unwrap_or(message).to_string()
         }
-        mlua::Error::CallbackError { cause, .. } => describe_error(cause),
-        mlua::Error::MemoryError(_) => format!(
-            "memory limit of {} MiB reached",
-            DEFAULT_MEMORY_LIMIT / (1024 * 1024)
-        ),
-        mlua::Error::WithContext { cause, .. } => describe_error(cause),
+        mlua::Error::CallbackError { cause, .. } | mlua::Error::WithContext { cause, .. } => describe_plain(cause),
         other => other.to_string(),
     }
 }
 
-fn publish(shared: &Shared, node: &Node, stream: Stream, text: String) {
-    shared.publish(
-        node,
+fn publish(context: &NodeContext, stream: Stream, text: String) {
+    context.shared.publish(
+        &context.node,
         ConsoleLine {
-            node: node.name.clone(),
+            node: context.node.name.clone(),
             stream,
             text,
         },
     );
-}
-
-fn create_vm(
-    shared: &Arc<Shared>,
-    node: &Arc<Node>,
-    signal: &StopSignal,
-    main_thread: &Arc<AtomicUsize>,
-) -> mlua::Result<Lua> {
-    let libraries = StdLib::COROUTINE | StdLib::TABLE | StdLib::STRING | StdLib::UTF8 | StdLib::MATH | StdLib::OS;
-    let lua = Lua::new_with(libraries, LuaOptions::default())?;
-    restrict_os(&lua)?;
-    install_api(&lua, shared, node)?;
-    lua.set_memory_limit(DEFAULT_MEMORY_LIMIT)?;
-
-    let signal = signal.clone();
-    let main_thread = main_thread.clone();
-    let stopped_calls = AtomicUsize::new(0);
-    lua.set_global_hook(
-        HookTriggers::new().every_nth_instruction(HOOK_INSTRUCTIONS),
-        move |lua, _debug| {
-            let on_main_thread = lua.current_thread().to_pointer() as usize == main_thread.load(Ordering::Acquire);
-            if signal.is_stopped() {
-                // A `pcall` in a loop can catch an error, and Lua ignores a
-                // yield inside a C call. So a stopped main thread gets both in
-                // turn, and the first yield that lands returns control to the
-                // task, which then ends the run.
-                let call = stopped_calls.fetch_add(1, Ordering::Relaxed);
-                if on_main_thread && call % 2 == 1 {
-                    return Ok(VmState::Yield);
-                }
-                return Err(mlua::Error::runtime(STOPPED));
-            }
-            // Yielding inside a coroutine the program made itself would
-            // return control to the program's own `coroutine.resume`.
-            if on_main_thread {
-                Ok(VmState::Yield)
-            } else {
-                Ok(VmState::Continue)
-            }
-        },
-    )?;
-    Ok(lua)
-}
-
-/// Keeps the clock functions of `os` and removes those that reach the host
-/// (exit, execute, files, environment).
-fn restrict_os(lua: &Lua) -> mlua::Result<()> {
-    let os: Table = lua.globals().get("os")?;
-    for name in ["exit", "execute", "remove", "rename", "tmpname", "getenv", "setlocale"] {
-        os.set(name, Value::Nil)?;
-    }
-    Ok(())
-}
-
-/// Prefixes `message` with the chunk and line that called the API, as Lua
-/// does for its own errors; falls back to the node name.
-fn api_error(lua: &Lua, node: &str, message: String) -> mlua::Error {
-    let place = lua
-        .inspect_stack(1, |debug| {
-            let chunk = debug.source().short_src.map(|name| name.to_string());
-            chunk.zip(debug.current_line())
-        })
-        .flatten();
-    match place {
-        Some((chunk, line)) => mlua::Error::runtime(format!("{chunk}:{line}: {message}")),
-        None => mlua::Error::runtime(format!("{node}: {message}")),
-    }
-}
-
-fn install_api(lua: &Lua, shared: &Arc<Shared>, node: &Arc<Node>) -> mlua::Result<()> {
-    let globals = lua.globals();
-
-    let (print_shared, print_node) = (shared.clone(), node.clone());
-    globals.set(
-        "print",
-        lua.create_function(move |lua, args: MultiValue| {
-            let tostring: mlua::Function = lua.globals().get("tostring")?;
-            let mut parts = Vec::with_capacity(args.len());
-            for arg in args {
-                parts.push(tostring.call::<String>(arg)?);
-            }
-            publish(&print_shared, &print_node, Stream::Stdout, parts.join("\t"));
-            Ok(())
-        })?,
-    )?;
-
-    let me_node = node.clone();
-    globals.set(
-        "me",
-        lua.create_function(move |lua, ()| {
-            let table = lua.create_table()?;
-            table.set("name", me_node.name.as_str())?;
-            table.set("id", me_node.id)?;
-            table.set("x", me_node.position.0)?;
-            table.set("y", me_node.position.1)?;
-            table.set("vm", me_node.vm.as_str())?;
-            Ok(table)
-        })?,
-    )?;
-
-    let ports_node = node.clone();
-    globals.set(
-        "ports",
-        lua.create_function(move |_, linked: Option<bool>| {
-            let ports = ports_node.ports.read().expect("ports lock");
-            let names: Vec<String> = ports
-                .iter()
-                .filter(|port| !linked.unwrap_or(false) || port.peer.is_some())
-                .map(|port| port.name.clone())
-                .collect();
-            Ok(names)
-        })?,
-    )?;
-
-    let send_node = node.clone();
-    globals.set(
-        "send",
-        lua.create_function(move |lua, (port, value): (String, Value)| {
-            let json = lua_to_json(&value).map_err(|message| api_error(lua, &send_node.name, message))?;
-            send(&send_node, &port, json).map_err(|error| api_error(lua, &send_node.name, error.to_string()))
-        })?,
-    )?;
-
-    let broadcast_node = node.clone();
-    globals.set(
-        "broadcast",
-        lua.create_function(move |lua, value: Value| {
-            let json = lua_to_json(&value).map_err(|message| api_error(lua, &broadcast_node.name, message))?;
-            let linked: Vec<String> = {
-                let ports = broadcast_node.ports.read().expect("ports lock");
-                ports.iter().filter(|port| port.peer.is_some()).map(|port| port.name.clone()).collect()
-            };
-            let mut count = 0;
-            for port in linked {
-                if send(&broadcast_node, &port, json.clone()).unwrap_or(false) {
-                    count += 1;
-                }
-            }
-            Ok(count)
-        })?,
-    )?;
-
-    let recv_node = node.clone();
-    globals.set(
-        "recv",
-        lua.create_async_function(move |lua, (first, second): (Value, Option<f64>)| {
-            let node = recv_node.clone();
-            async move {
-                let (port, timeout) = match first {
-                    Value::Nil => (None, second),
-                    Value::String(port) => (Some(port.to_str()?.to_string()), second),
-                    Value::Integer(ms) => (None, Some(ms as f64)),
-                    Value::Number(ms) => (None, Some(ms)),
-                    other => {
-                        return Err(api_error(
-                            &lua,
-                            &node.name,
-                            format!("recv expects a port name or a timeout in ms, got a {}", other.type_name()),
-                        ))
-                    }
-                };
-                if let Some(port) = &port {
-                    if !node.port_names().contains(port) {
-                        return Err(api_error(&lua, &node.name, node.unknown_port(port).to_string()));
-                    }
-                }
-                let waiting = node.inbox.recv(port.as_deref());
-                let envelope: Option<Envelope> = match timeout {
-                    Some(ms) => tokio::time::timeout(duration_ms(ms), waiting).await.ok(),
-                    None => Some(waiting.await),
-                };
-                match envelope {
-                    Some(envelope) => {
-                        node.received.fetch_add(1, Ordering::Relaxed);
-                        let value = json_to_lua(&lua, &envelope.value)?;
-                        Ok(MultiValue::from_vec(vec![value, Value::String(lua.create_string(&envelope.port)?)]))
-                    }
-                    None => Ok(MultiValue::new()),
-                }
-            }
-        })?,
-    )?;
-
-    globals.set(
-        "sleep",
-        lua.create_async_function(|_, ms: f64| async move {
-            tokio::time::sleep(duration_ms(ms)).await;
-            Ok(())
-        })?,
-    )?;
-
-    let now_shared = shared.clone();
-    globals.set(
-        "now",
-        lua.create_function(move |_, ()| Ok(now_shared.epoch.elapsed().as_secs_f64() * 1000.0))?,
-    )?;
-    Ok(())
-}
-
-fn duration_ms(ms: f64) -> Duration {
-    if ms.is_finite() && ms > 0.0 {
-        Duration::from_secs_f64(ms / 1000.0)
-    } else {
-        Duration::ZERO
-    }
-}
-
-/// Queues `value` on the link at `port`. Returns whether it was delivered; a
-/// port with no link drops the message and counts it.
-fn send(node: &Node, port: &str, value: serde_json::Value) -> Result<bool, Error> {
-    let peer = {
-        let ports = node.ports.read().expect("ports lock");
-        let Some(found) = ports.iter().find(|p| p.name == port) else {
-            drop(ports);
-            return Err(node.unknown_port(port));
-        };
-        found
-            .peer
-            .as_ref()
-            .and_then(|peer| Some((peer.node.upgrade()?, peer.port.clone())))
-    };
-    node.sent.fetch_add(1, Ordering::Relaxed);
-    match peer {
-        Some((peer, peer_port)) => {
-            peer.inbox.deliver(Envelope { port: peer_port, value });
-            Ok(true)
-        }
-        None => {
-            node.dropped.fetch_add(1, Ordering::Relaxed);
-            Ok(false)
-        }
-    }
 }

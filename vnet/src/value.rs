@@ -82,6 +82,25 @@ fn convert_table(table: &Table, path: &mut Vec<*const std::ffi::c_void>) -> Resu
     Ok(result)
 }
 
+/// Returns the size of `value` encoded as JSON, in bytes, without building
+/// the encoded text.
+pub fn encoded_size(value: &Json) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // Writing JSON values to an infallible writer cannot fail.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
+}
+
 /// Converts JSON into a Lua value of the given VM.
 pub fn json_to_lua(lua: &Lua, value: &Json) -> mlua::Result<Value> {
     Ok(match value {

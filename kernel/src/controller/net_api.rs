@@ -61,8 +61,10 @@ fn node_table(lua: &Lua, info: &vnet::NodeInfo) -> mlua::Result<Table> {
     table.set("vm", info.vm.as_str())?;
     table.set("state", info.state.as_str())?;
     table.set("error", info.error.clone())?;
-    table.set("sent", info.sent)?;
-    table.set("received", info.received)?;
+    table.set("sent", info.stats.sent)?;
+    table.set("received", info.stats.received)?;
+    table.set("dropped", info.stats.dropped)?;
+    table.set("memory", info.memory)?;
     let ports = lua.create_table()?;
     for port in &info.ports {
         let peer = port.peer.as_ref().map(|(node, port)| format!("{node}:{port}"));

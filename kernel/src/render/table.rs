@@ -27,8 +27,8 @@ fn rows(nodes: &[NodeInfo]) -> Vec<[String; 7]> {
                 format!("{},{}", trim_float(node.position.0), trim_float(node.position.1)),
                 node.state.as_str().to_string(),
                 ports.join(" "),
-                node.sent.to_string(),
-                node.received.to_string(),
+                node.stats.sent.to_string(),
+                node.stats.received.to_string(),
             ]
         })
         .collect()

@@ -24,6 +24,7 @@ pub fn state_color(state: NodeState) -> RGBColor {
     match state {
         NodeState::Idle => RGBColor(150, 150, 150),
         NodeState::Running => RGBColor(40, 110, 200),
+        NodeState::Waiting => RGBColor(130, 180, 230),
         NodeState::Done => RGBColor(40, 150, 70),
         NodeState::Failed => RGBColor(210, 40, 40),
         NodeState::Stopped => RGBColor(230, 150, 20),

@@ -1,0 +1,195 @@
+//! Remote procedure calls between nodes: `rpc.expose(name, fn)` offers a
+//! procedure, `rpc.call(node, name, ...)` calls it over the same routes as
+//! `sendto`, and `rpc.serve()` keeps a node answering calls. Each incoming
+//! call runs as a process of the callee; its failure goes back to the caller
+//! and does not fail the callee.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use mlua::{Function, Lua, MultiValue, Table, Value};
+use serde_json::Value as Json;
+use tokio::sync::oneshot;
+
+use crate::api::{api_error, duration_ms, NodeContext, Waiting};
+use crate::inbox::{Envelope, Kind};
+use crate::process::{ProcessEnd, ProcessFuture};
+use crate::router::{self, Origin};
+use crate::value::{json_to_lua, lua_to_json};
+
+/// How long `rpc.call` waits for a reply unless `rpc.timeout(ms)` says
+/// otherwise.
+pub const DEFAULT_RPC_TIMEOUT_MS: f64 = 5000.0;
+
+/// Registry key of the table of exposed procedures.
+const PROCEDURES: &str = "vnet.rpc.procedures";
+
+pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()> {
+    lua.set_named_registry_value(PROCEDURES, lua.create_table()?)?;
+    let rpc = lua.create_table()?;
+
+    rpc.set(
+        "expose",
+        lua.create_function(|lua, (name, function): (String, Function)| {
+            let procedures: Table = lua.named_registry_value(PROCEDURES)?;
+            procedures.set(name, function)
+        })?,
+    )?;
+
+    let ctx = context.clone();
+    rpc.set(
+        "timeout",
+        lua.create_function(move |lua, ms: f64| {
+            if !(ms.is_finite() && ms > 0.0) {
+                return Err(api_error(lua, &ctx.node.name, format!("rpc.timeout needs a positive number of ms, got {ms}")));
+            }
+            *ctx.rpc_timeout_ms.lock().expect("timeout lock") = ms;
+            Ok(())
+        })?,
+    )?;
+
+    let ctx = context.clone();
+    rpc.set(
+        "serve",
+        lua.create_async_function(move |_, ()| {
+            let ctx = ctx.clone();
+            async move {
+                let _waiting = Waiting::new(&ctx);
+                std::future::pending::<()>().await;
+                Ok(())
+            }
+        })?,
+    )?;
+
+    let ctx = context.clone();
+    rpc.set(
+        "call",
+        lua.create_async_function(move |lua, (node, procedure, args): (String, String, MultiValue)| {
+            let ctx = ctx.clone();
+            async move { call(&lua, &ctx, &node, &procedure, args).await }
+        })?,
+    )?;
+
+    lua.globals().set("rpc", rpc)?;
+    Ok(())
+}
+
+async fn call(lua: &Lua, ctx: &Arc<NodeContext>, node: &str, procedure: &str, args: MultiValue) -> mlua::Result<MultiValue> {
+    let dest = ctx.node_id(lua, node)?;
+    let arguments = lua.create_sequence_from(args)?;
+    let (json, bytes) = ctx.message(lua, &Value::Table(arguments))?;
+    let call_id = ctx.next_call.fetch_add(1, Ordering::Relaxed);
+    let (answer, reply) = oneshot::channel();
+    ctx.pending.lock().expect("pending lock").insert(call_id, answer);
+
+    let envelope = ctx.envelope(
+        json,
+        bytes,
+        Kind::Call {
+            caller: ctx.node.id,
+            call_id,
+            procedure: procedure.to_string(),
+        },
+    );
+    if !router::route(&ctx.shared, &ctx.node, dest, envelope, Origin::Program) {
+        ctx.pending.lock().expect("pending lock").remove(&call_id);
+        return Err(api_error(
+            lua,
+            &ctx.node.name,
+            format!("rpc `{procedure}` on `{node}` failed: no route from `{}` to `{node}`", ctx.node.name),
+        ));
+    }
+
+    let timeout_ms = *ctx.rpc_timeout_ms.lock().expect("timeout lock");
+    let _waiting = Waiting::new(ctx);
+    let outcome = tokio::time::timeout(duration_ms(timeout_ms), reply).await;
+    ctx.pending.lock().expect("pending lock").remove(&call_id);
+    match outcome {
+        Ok(Ok(Ok(Json::Array(values)))) => {
+            let values = values.iter().map(|value| json_to_lua(lua, value)).collect::<mlua::Result<Vec<_>>>()?;
+            Ok(MultiValue::from_vec(values))
+        }
+        Ok(Ok(Ok(other))) => Ok(MultiValue::from_vec(vec![json_to_lua(lua, &other)?])),
+        Ok(Ok(Err(message))) => Err(api_error(lua, &ctx.node.name, message)),
+        Ok(Err(_)) => Err(api_error(lua, &ctx.node.name, format!("rpc `{procedure}` on `{node}` failed: the reply was lost"))),
+        Err(_) => Err(api_error(
+            lua,
+            &ctx.node.name,
+            format!(
+                "rpc `{procedure}` on `{node}` timed out after {timeout_ms} ms; \
+                 is its program running, and does it call rpc.serve() or wait?"
+            ),
+        )),
+    }
+}
+
+/// Starts the procedure an incoming call names as a process of this node;
+/// the reply goes back to the caller when it ends.
+pub(crate) fn serve_call(lua: &Lua, ctx: &Arc<NodeContext>, call: Envelope) {
+    let Kind::Call { caller, call_id, procedure } = call.kind else { return };
+    let fail = |message: String| router::reply(&ctx.shared, &ctx.node, caller, call_id, Err(message));
+
+    let procedures: Table = match lua.named_registry_value(PROCEDURES) {
+        Ok(table) => table,
+        Err(error) => return fail(format!("rpc `{procedure}` on `{}` failed: {error}", ctx.node.name)),
+    };
+    let function = match procedures.get::<Value>(procedure.as_str()) {
+        Ok(Value::Function(function)) => function,
+        _ => {
+            let mut names: Vec<String> = procedures.pairs::<String, Value>().flatten().map(|(name, _)| name).collect();
+            names.sort();
+            let offered = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+            return fail(format!(
+                "node `{}` exposes no procedure `{procedure}`; it exposes: {offered}",
+                ctx.node.name
+            ));
+        }
+    };
+    let args = match call.value {
+        Json::Array(values) => values.iter().map(|value| json_to_lua(lua, value)).collect::<mlua::Result<Vec<_>>>(),
+        other => json_to_lua(lua, &other).map(|value| vec![value]),
+    };
+    let args = match args {
+        Ok(args) => MultiValue::from_vec(args),
+        Err(error) => return fail(error.to_string()),
+    };
+    let thread = match lua.create_thread(function) {
+        Ok(thread) => thread,
+        Err(error) => return fail(error.to_string()),
+    };
+    let pointer = thread.to_pointer() as usize;
+    let running = match thread.into_async::<MultiValue>(args) {
+        Ok(running) => running,
+        Err(error) => return fail(error.to_string()),
+    };
+    ctx.driven.lock().expect("driven lock").push(pointer);
+    ctx.node.live.fetch_add(1, Ordering::AcqRel);
+
+    let spawner = ctx.spawner.clone();
+    let ctx = ctx.clone();
+    let future: ProcessFuture = Box::pin(async move {
+        let result = running.await;
+        ctx.driven.lock().expect("driven lock").retain(|driven| *driven != pointer);
+        ctx.node.live.fetch_sub(1, Ordering::AcqRel);
+        let reply = match result {
+            Ok(values) => values
+                .iter()
+                .map(lua_to_json)
+                .collect::<Result<Vec<_>, _>>()
+                .map(Json::Array)
+                .map_err(|message| format!("rpc `{procedure}` on `{}` returned a value that cannot be sent: {message}", ctx.node.name)),
+            Err(error) => Err(format!(
+                "rpc `{procedure}` on `{}` failed: {}",
+                ctx.node.name,
+                crate::program::describe_error(&error, &ctx)
+            )),
+        };
+        router::reply(&ctx.shared, &ctx.node, caller, call_id, reply);
+        ProcessEnd {
+            main: false,
+            label: format!("rpc {procedure}"),
+            result: Ok(MultiValue::new()),
+        }
+    });
+    let _ = spawner.send(future);
+}
