@@ -35,6 +35,8 @@ pub(crate) struct NodeContext {
     pub next_call: AtomicU64,
     /// How long `rpc.call` waits for a reply, in ms.
     pub rpc_timeout_ms: Mutex<f64>,
+    /// The message of the last failed `rpc.call`, for its Lua wrapper.
+    pub rpc_error: Mutex<Option<String>>,
 }
 
 /// Marks a process as waiting for as long as it lives; entering and leaving
@@ -62,20 +64,30 @@ impl Drop for Waiting {
     }
 }
 
-/// Prefixes `message` with the chunk and line that called the API, as Lua
-/// does for its own errors; falls back to the node name.
+/// Prefixes `message` with the chunk and line of the program that called
+/// the API, as Lua does for its own errors; falls back to the node name.
 pub(crate) fn api_error(lua: &Lua, node: &str, message: impl Into<String>) -> mlua::Error {
     let message = message.into();
-    let place = lua
-        .inspect_stack(1, |debug| {
-            let chunk = debug.source().short_src.map(|name| name.to_string());
-            chunk.zip(debug.current_line())
-        })
-        .flatten();
-    match place {
+    match caller_position(lua) {
         Some((chunk, line)) => mlua::Error::runtime(format!("{chunk}:{line}: {message}")),
         None => mlua::Error::runtime(format!("{node}: {message}")),
     }
+}
+
+/// The innermost stack frame in the program's own code, skipping C
+/// functions and the wrappers mlua puts around async functions.
+fn caller_position(lua: &Lua) -> Option<(String, usize)> {
+    (1..12).find_map(|level| {
+        lua.inspect_stack(level, |debug| {
+            let source = debug.source();
+            let chunk = source.short_src?.to_string();
+            if source.what == "C" || chunk.starts_with("__mlua") {
+                return None;
+            }
+            Some((chunk, debug.current_line()?))
+        })
+        .flatten()
+    })
 }
 
 pub(crate) fn duration_ms(ms: f64) -> Duration {

@@ -62,6 +62,7 @@ pub(crate) fn start(
         pending: pending.clone(),
         next_call: AtomicU64::new(1),
         rpc_timeout_ms: Mutex::new(DEFAULT_RPC_TIMEOUT_MS),
+        rpc_error: Mutex::new(None),
     });
 
     let load = |error: mlua::Error| load_error(&node.name, &error);

@@ -62,22 +62,60 @@ pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()>
     )?;
 
     let ctx = context.clone();
-    rpc.set(
-        "call",
-        lua.create_async_function(move |lua, (node, procedure, args): (String, String, MultiValue)| {
-            let ctx = ctx.clone();
-            async move { call(&lua, &ctx, &node, &procedure, args).await }
-        })?,
-    )?;
-
+    let raw_call = lua.create_async_function(move |lua, (node, procedure, args): (String, String, MultiValue)| {
+        let ctx = ctx.clone();
+        async move {
+            let outcome = call(&lua, &ctx, &node, &procedure, args).await;
+            if let Err(message) = &outcome {
+                *ctx.rpc_error.lock().expect("rpc error lock") = Some(message.clone());
+            }
+            outcome.map_err(mlua::Error::runtime)
+        }
+    })?;
+    let ctx = context.clone();
+    let last_error = lua.create_function(move |_, ()| Ok(ctx.rpc_error.lock().expect("rpc error lock").take()))?;
     lua.globals().set("rpc", rpc)?;
+
+    // Errors of Rust functions reach Lua as userdata with mlua's traceback.
+    // `rpc.call` failures are meant to be caught, so a Lua wrapper raises
+    // the plain message instead, at the caller's line.
+    let wrap: Function = lua
+        .load(
+            r#"
+            local raw, last_error = ...
+            return function(...)
+                local results = table.pack(pcall(raw, ...))
+                if results[1] then return table.unpack(results, 2, results.n) end
+                error(last_error() or tostring(results[2]), 2)
+            end
+            "#,
+        )
+        .set_name("=rpc")
+        .into_function()?;
+    let call_function: Function = wrap.call((raw_call, last_error))?;
+    let rpc: Table = lua.globals().get("rpc")?;
+    rpc.set("call", call_function)?;
     Ok(())
 }
 
-async fn call(lua: &Lua, ctx: &Arc<NodeContext>, node: &str, procedure: &str, args: MultiValue) -> mlua::Result<MultiValue> {
-    let dest = ctx.node_id(lua, node)?;
-    let arguments = lua.create_sequence_from(args)?;
-    let (json, bytes) = ctx.message(lua, &Value::Table(arguments))?;
+/// Calls `procedure` on `node`; an error is the plain message to raise.
+async fn call(lua: &Lua, ctx: &Arc<NodeContext>, node: &str, procedure: &str, args: MultiValue) -> Result<MultiValue, String> {
+    let dest = {
+        let graph = ctx.shared.graph.read().expect("graph lock");
+        match graph.id_of(node) {
+            Some(id) => id,
+            None => return Err(graph.get(node).err().map(|error| error.to_string()).unwrap_or_default()),
+        }
+    };
+    let arguments = lua.create_sequence_from(args).map_err(|error| error.to_string())?;
+    let json = lua_to_json(&Value::Table(arguments))?;
+    let bytes = crate::value::encoded_size(&json);
+    let limit = ctx.shared.message_limit.load(Ordering::Relaxed);
+    if bytes > limit {
+        return Err(format!(
+            "rpc `{procedure}` arguments of {bytes} bytes exceed the message size limit of {limit} bytes"
+        ));
+    }
     let call_id = ctx.next_call.fetch_add(1, Ordering::Relaxed);
     let (answer, reply) = oneshot::channel();
     ctx.pending.lock().expect("pending lock").insert(call_id, answer);
@@ -93,32 +131,25 @@ async fn call(lua: &Lua, ctx: &Arc<NodeContext>, node: &str, procedure: &str, ar
     );
     if !router::route(&ctx.shared, &ctx.node, dest, envelope, Origin::Program) {
         ctx.pending.lock().expect("pending lock").remove(&call_id);
-        return Err(api_error(
-            lua,
-            &ctx.node.name,
-            format!("rpc `{procedure}` on `{node}` failed: no route from `{}` to `{node}`", ctx.node.name),
-        ));
+        return Err(format!("rpc `{procedure}` on `{node}` failed: no route from `{}` to `{node}`", ctx.node.name));
     }
 
     let timeout_ms = *ctx.rpc_timeout_ms.lock().expect("timeout lock");
     let _waiting = Waiting::new(ctx);
     let outcome = tokio::time::timeout(duration_ms(timeout_ms), reply).await;
     ctx.pending.lock().expect("pending lock").remove(&call_id);
+    let to_lua = |value: &Json| json_to_lua(lua, value).map_err(|error| error.to_string());
     match outcome {
         Ok(Ok(Ok(Json::Array(values)))) => {
-            let values = values.iter().map(|value| json_to_lua(lua, value)).collect::<mlua::Result<Vec<_>>>()?;
+            let values = values.iter().map(to_lua).collect::<Result<Vec<_>, _>>()?;
             Ok(MultiValue::from_vec(values))
         }
-        Ok(Ok(Ok(other))) => Ok(MultiValue::from_vec(vec![json_to_lua(lua, &other)?])),
-        Ok(Ok(Err(message))) => Err(api_error(lua, &ctx.node.name, message)),
-        Ok(Err(_)) => Err(api_error(lua, &ctx.node.name, format!("rpc `{procedure}` on `{node}` failed: the reply was lost"))),
-        Err(_) => Err(api_error(
-            lua,
-            &ctx.node.name,
-            format!(
-                "rpc `{procedure}` on `{node}` timed out after {timeout_ms} ms; \
-                 is its program running, and does it call rpc.serve() or wait?"
-            ),
+        Ok(Ok(Ok(other))) => Ok(MultiValue::from_vec(vec![to_lua(&other)?])),
+        Ok(Ok(Err(message))) => Err(message),
+        Ok(Err(_)) => Err(format!("rpc `{procedure}` on `{node}` failed: the reply was lost")),
+        Err(_) => Err(format!(
+            "rpc `{procedure}` on `{node}` timed out after {timeout_ms} ms; \
+             is its program running, and does it call rpc.serve() or wait?"
         )),
     }
 }
