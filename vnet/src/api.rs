@@ -267,6 +267,9 @@ pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()>
                         ))
                     }
                 };
+                // Every receive counts as waiting for the instruction limit,
+                // also when a message is already queued.
+                ctx.budget.store(0, Ordering::Relaxed);
                 if let Some(port) = &port {
                     if !ctx.node.port_names().contains(port) {
                         return Err(api_error(&lua, &ctx.node.name, ctx.node.unknown_port(port).to_string()));

@@ -82,6 +82,7 @@ impl UserData for ChannelHandle {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_async_method("put", |lua, this, value: Value| async move {
             let channel = &this.channel;
+            this.context.budget.store(0, Ordering::Relaxed);
             let mut value = value;
             let mut waiting = None;
             loop {
@@ -102,6 +103,7 @@ impl UserData for ChannelHandle {
 
         methods.add_async_method("get", |_lua, this, timeout: Option<f64>| async move {
             let channel = &this.channel;
+            this.context.budget.store(0, Ordering::Relaxed);
             let deadline = timeout.map(|ms| tokio::time::Instant::now() + duration_ms(ms));
             let mut waiting = None;
             loop {
@@ -191,6 +193,7 @@ pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()>
             let activity = activity.clone();
             async move {
                 let cases = read_cases(&lua, &ctx, cases)?;
+                ctx.budget.store(0, Ordering::Relaxed);
                 let deadline = timeout.map(|ms| tokio::time::Instant::now() + duration_ms(ms));
                 let mut waiting = None;
                 loop {

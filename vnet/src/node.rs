@@ -93,7 +93,8 @@ pub struct Limits {
     /// Bytes the VM may allocate.
     pub memory: usize,
     /// Lua instructions the node may run without any of its processes
-    /// entering a waiting call.
+    /// calling `recv`, `sleep`, `select`, a channel's `get` or `put`,
+    /// `join` or `rpc.call`.
     pub instructions: u64,
 }
 

@@ -37,7 +37,7 @@ pub(crate) fn create(state: HookState) -> mlua::Result<Lua> {
     let stopped_calls = AtomicUsize::new(0);
     lua.set_global_hook(
         HookTriggers::new().every_nth_instruction(HOOK_INSTRUCTIONS),
-        move |lua, _debug| {
+        move |lua, debug| {
             let current = lua.current_thread().to_pointer() as usize;
             let driven = state.driven.lock().expect("driven lock").contains(&current);
             if state.signal.is_stopped() {
@@ -59,8 +59,12 @@ pub(crate) fn create(state: HookState) -> mlua::Result<Lua> {
             state.node.memory.store(lua.used_memory(), Ordering::Relaxed);
 
             // Yielding inside a coroutine the program made itself would
-            // return control to the program's own `coroutine.resume`.
-            if driven {
+            // return control to the program's own `coroutine.resume`. Inside
+            // mlua's wrapper of an async function a yield loses the wake-up
+            // of the pending future (seen with mlua 0.12.2: two nodes
+            // exchanging messages stalled), so the hook waits until the
+            // program's own code runs again.
+            if driven && !in_async_wrapper(debug) {
                 Ok(VmState::Yield)
             } else {
                 Ok(VmState::Continue)
@@ -68,6 +72,15 @@ pub(crate) fn create(state: HookState) -> mlua::Result<Lua> {
         },
     )?;
     Ok(lua)
+}
+
+/// True while the hook interrupts the Lua wrapper that mlua puts around
+/// async functions.
+fn in_async_wrapper(debug: &mlua::debug::Debug) -> bool {
+    debug
+        .source()
+        .short_src
+        .is_some_and(|source| source.starts_with("__mlua"))
 }
 
 pub(crate) fn instruction_limit_message(limit: u64) -> String {

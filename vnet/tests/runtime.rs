@@ -379,3 +379,20 @@ fn ten_thousand_nodes_flood_and_tear_down() {
     network.reset();
     assert!(network.is_empty());
 }
+
+#[test]
+fn long_ping_pong_never_stalls() {
+    // Preempting a node inside an async call once lost the wake-up of its
+    // pending receive; thousands of round trips cross many preemptions.
+    let network = Network::new(2).unwrap();
+    network.add_ring(2, "p").unwrap();
+    let all = network.node_names();
+    network
+        .start_program(&all[1..], "echo", "while true do local v = recv('prev') if v == false then return end send('prev', v) end")
+        .unwrap();
+    network
+        .start_program(&all[..1], "ping", "for i = 1, 20000 do send('next', i) assert(recv('next') == i) end send('next', false) return 'ok'")
+        .unwrap();
+    assert_eq!(network.wait(&all, Some(Duration::from_secs(60)), &never), WaitOutcome::Finished);
+    assert_eq!(result(&network, "p0"), json!("ok"));
+}
