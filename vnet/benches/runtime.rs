@@ -118,9 +118,22 @@ fn message_latency(c: &mut Criterion) {
 
 /// Creating and linking a 100x100 mesh of Lua i-nodes, then resetting it.
 fn mesh_creation(c: &mut Criterion) {
+    let network = Network::new(2).unwrap();
+    let before = resident_bytes();
+    let names = network.add_mesh(100, 100, "n", false).unwrap();
+    let graph_bytes = resident_bytes().saturating_sub(before);
+    network.start_program(&names, "bench", "recv()").unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let running_bytes = resident_bytes().saturating_sub(before);
+    network.reset();
+    println!(
+        "summary: 100x100 mesh resident {:.1} MiB as a graph, {:.1} MiB with 10,000 waiting programs",
+        graph_bytes as f64 / 1048576.0,
+        running_bytes as f64 / 1048576.0
+    );
+
     let mut group = c.benchmark_group("mesh_100x100");
     group.sample_size(10);
-    let network = Network::new(2).unwrap();
     group.bench_function("create_and_link", |b| {
         b.iter_custom(|iterations| {
             let mut total = Duration::ZERO;
@@ -134,19 +147,6 @@ fn mesh_creation(c: &mut Criterion) {
         })
     });
     group.finish();
-
-    let before = resident_bytes();
-    let names = network.add_mesh(100, 100, "n", false).unwrap();
-    let graph_bytes = resident_bytes().saturating_sub(before);
-    network.start_program(&names, "bench", "recv()").unwrap();
-    std::thread::sleep(Duration::from_secs(2));
-    let running_bytes = resident_bytes().saturating_sub(before);
-    network.reset();
-    println!(
-        "summary: 100x100 mesh resident {:.1} MiB as a graph, {:.1} MiB with 10,000 waiting programs",
-        graph_bytes as f64 / 1048576.0,
-        running_bytes as f64 / 1048576.0
-    );
 }
 
 /// A flood over a 32x32 mesh: the corner broadcasts, every node forwards
@@ -157,7 +157,7 @@ fn flood(c: &mut Criterion) {
     group.sample_size(10);
     let network = Network::new(2).unwrap();
     let names = network.add_mesh(32, 32, "f", false).unwrap();
-    let program = "if me().id == 0 then sleep(200) local t = now() broadcast(t) return t end \
+    let program = "if me().id == 0 then sleep(1000) local t = now() broadcast(t) return t end \
                    local t = recv() broadcast(t) return now() - t";
     let mut spans = Vec::new();
     group.bench_function("start_to_all_done", |b| {
@@ -166,7 +166,7 @@ fn flood(c: &mut Criterion) {
             for _ in 0..iterations {
                 let started = Instant::now();
                 run(&network, &names, program);
-                total += started.elapsed().saturating_sub(Duration::from_millis(200));
+                total += started.elapsed().saturating_sub(Duration::from_millis(1000));
                 let span = names[1..]
                     .iter()
                     .filter_map(|name| network.result(name).ok().flatten().and_then(|v| v.as_f64()))

@@ -93,6 +93,11 @@ impl Inbox {
         self.arrived.notified()
     }
 
+    /// Drops every queued message.
+    pub(crate) fn clear(&self) {
+        self.queue.lock().expect("inbox lock").clear();
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.queue.lock().expect("inbox lock").len()
     }

@@ -99,8 +99,12 @@ pub(crate) fn start(
         let end = process::drive(&lua, &context, &signal, spawned, calls).await;
         node.memory.store(lua.used_memory(), Ordering::Relaxed);
         finish(&context, &signal, end);
+        let shared = context.shared.clone();
         drop(context);
-        drop(lua);
+        let reaper = shared.reaper.lock().expect("reaper lock").clone();
+        if let Err(returned) = reaper.send(lua) {
+            drop(returned.0);
+        }
     });
     Ok(())
 }
