@@ -52,7 +52,8 @@ def test_runtime_error_names_line(kernel):
 def test_program_syntax_error_names_cell_line(fresh):
     fresh.run_ok("%ring 2")
     error = only_error(fresh, "%%lua all\nlocal x = 1\nx = = 2")
-    assert error["evalue"] == "Lua error while loading the program of `cell`: cell:3: unexpected symbol near '='"
+    assert error["evalue"] == ("cell:3: unexpected symbol near '='\n"
+                               "The program did not compile, so no node was started (targets: n0, n1).")
     assert fresh.stdout(fresh.run_ok('print(net.node("n0").state)')) == "idle\n"
 
 
@@ -88,3 +89,44 @@ def test_duplicate_node_is_rejected(fresh):
     fresh.run_ok("%node add a")
     error = only_error(fresh, "%node add a")
     assert error["evalue"].startswith("node `a` already exists")
+
+
+def test_cell_magic_below_first_line_is_explained(fresh):
+    error = only_error(fresh, "%ring 4\n%%lua all\nprint(1)")
+    assert error["evalue"].startswith(
+        "line 2, column 1: expected a line magic; a cell magic such as `%%lua` must be the first line of its own cell")
+    assert fresh.stdout(fresh.run_ok("print(#net.nodes())")) == "0\n"
+
+
+def test_link_to_itself_is_rejected(fresh):
+    fresh.run_ok("%node add a")
+    error = only_error(fresh, "%link a:p0 a:p0")
+    assert error["evalue"] == "invalid link: `a:p0` cannot be linked to itself; link two different ports"
+
+
+def test_linked_port_points_to_unlink(fresh):
+    fresh.run_ok("%node add a\n%node add b\n%node add c\n%link a:p0 b:p0")
+    error = only_error(fresh, "%link a:p0 c:p0")
+    assert error["evalue"] == "port `a:p0` is already linked to `b:p0`; free it first with `%unlink a:p0`"
+    assert fresh.stdout(fresh.run_ok("%unlink a:p0\n%link a:p0 c:p0")) == "unlinked a:p0\nlinked a:p0 <-> c:p0\n"
+
+
+def test_target_list_with_space_is_explained(fresh):
+    fresh.run_ok("%ring 2")
+    error = only_error(fresh, "%%lua n0, n1\nprint(1)")
+    assert "expected a node name after each `,` (a target list has no spaces" in error["evalue"]
+
+
+def test_nil_message_is_rejected(fresh):
+    fresh.run_ok("%ring 2")
+    reply, outputs = fresh.execute("%%lua n0\nsend('next')")
+    assert reply["status"] == "ok"
+    assert "n0: error: cell:2: a message needs a value, but got nil" in fresh.stderr(outputs)
+
+
+def test_recv_errors_name_program_line(fresh):
+    fresh.run_ok("%ring 2")
+    _, outputs = fresh.execute("%%lua n0\n\nrecv('nosuch', 10)")
+    assert "n0: error: cell:3: node `n0` has no port `nosuch`; its ports are prev, next" in fresh.stderr(outputs)
+    _, outputs = fresh.execute("%%lua n0\nrecv('prev', 'soon')")
+    assert "n0: error: cell:2: recv expects a timeout in ms as its second argument, got a string" in fresh.stderr(outputs)

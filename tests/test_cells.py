@@ -57,7 +57,7 @@ def test_io_read_asks_front_end(kernel):
     reply, outputs = kernel.execute("local n = io.read('n')\nprint(n * 2)", allow_stdin=True, on_input=answer)
     assert reply["status"] == "ok", outputs
     assert prompts == [""]
-    assert kernel.stdout(outputs) == "42.0\n"
+    assert kernel.stdout(outputs) == "42\n"
 
 
 def test_io_read_without_stdin_fails_clearly(kernel):
@@ -68,8 +68,8 @@ def test_io_read_without_stdin_fails_clearly(kernel):
 
 def test_display_and_update_display(kernel):
     outputs = kernel.run_ok(
-        'local id = display({["text/html"] = "<b>1</b>", ["text/plain"] = "1"}, "counter")\n'
-        'update_display(id, {["text/html"] = "<b>2</b>", ["text/plain"] = "2"})')
+        'display({["text/html"] = "<b>1</b>", ["text/plain"] = "1"}, "counter")\n'
+        'update_display("counter", {["text/html"] = "<b>2</b>", ["text/plain"] = "2"})')
     kinds = [m["msg_type"] for m in outputs]
     assert kinds == ["display_data", "update_display_data"]
     assert outputs[0]["content"]["transient"]["display_id"] == "counter"
@@ -79,7 +79,32 @@ def test_display_and_update_display(kernel):
 
 def test_display_without_plain_gets_fallback(kernel):
     outputs = kernel.run_ok('display({["text/markdown"] = "**hi**"})')
+    assert [m["msg_type"] for m in outputs] == ["display_data"]
     assert outputs[0]["content"]["data"] == {"text/markdown": "**hi**", "text/plain": "<text/markdown>"}
+
+
+def test_display_rejects_number_as_text(kernel):
+    reply, outputs = kernel.execute('display({["text/plain"] = 5})')
+    assert reply["status"] == "error"
+    assert "the content of text/plain must be a string, got a integer" in reply["evalue"]
+
+
+def test_io_read_checks_format_before_asking(kernel):
+    asked = []
+    reply, _ = kernel.execute('io.read("a")', allow_stdin=True, on_input=lambda prompt: asked.append(prompt) or "x")
+    assert reply["status"] == "error"
+    assert 'format must be "l", "L", "n" or a count, got "a"' in reply["evalue"]
+    assert asked == []
+
+
+def test_io_read_number_keeps_integers(kernel):
+    reply, outputs = kernel.execute("print(math.type(io.read('n')))", allow_stdin=True, on_input=lambda prompt: "42")
+    assert kernel.stdout(outputs) == "integer\n"
+
+
+def test_net_function_without_name_explains(kernel):
+    reply, _ = kernel.execute("net.log()")
+    assert reply["evalue"].startswith('net.log needs a node name such as "n0", got nothing')
 
 
 def test_complete_node_names_and_ports(fresh):

@@ -49,3 +49,14 @@ def test_interrupt_of_waiting_cell(fresh):
     sender.join()
     assert reply["ename"] == "Interrupted"
     assert fresh.stdout(fresh.run_ok('print(net.node("lonely").state)')) == "stopped\n"
+
+
+def test_stop_ends_background_programs(fresh):
+    fresh.run_ok("%ring 3")
+    outputs = fresh.run_ok("%%lua all --bg\nwhile true do end")
+    assert "started 3 programs in the background" in fresh.stdout(outputs)
+    assert fresh.stdout(fresh.run_ok("%stop n[0-1]")) == "stopped 2 programs\n"
+    states = fresh.stdout(fresh.run_ok(
+        'for _, n in ipairs(net.nodes()) do print(n, net.node(n).state) end'))
+    assert states == "n0\tstopped\nn1\tstopped\nn2\trunning\n"
+    assert fresh.stdout(fresh.run_ok("%stop all")) == "stopped 1 program\n"

@@ -18,10 +18,13 @@ class VNetOSKernelTests(jupyter_kernel_test.KernelTests):
         {"text": "string.up", "matches": {"upper"}},
         {"text": "net.res", "matches": {"result"}},
         {"text": "%mesh 4x4 --to", "matches": {"--torus"}},
+        {"text": "%help me", "matches": {"mesh"}},
+        {"text": "%%lua all\nbroad", "matches": {"broadcast"}},
     ]
 
     complete_code_samples = ["1 + 1", "print('x')", "for i = 1, 3 do print(i) end", "%mesh 2x2"]
-    incomplete_code_samples = ["for i = 1, 3 do", "function f(x)", "local t = {", "x = 'abc"]
+    incomplete_code_samples = ["for i = 1, 3 do", "function f(x)", "local t = {", "x = 'abc",
+                               "%%lua all\nfor i = 1, 3 do"]
     invalid_code_samples = ["x = = 1", "print(1))", "%mesh 4by4"]
 
     code_generate_error = 'error("boom")'

@@ -16,6 +16,42 @@ const LUA_KEYWORDS: &[&str] = &[
     "not", "or", "repeat", "return", "then", "true", "until", "while",
 ];
 
+/// Functions of node programs and of the controller's `net` table, with the
+/// text inspection shows for them.
+const API_DOCS: &[(&str, &str)] = &[
+    ("print", "print(...): one console line; a waiting cell shows it prefixed with the node name"),
+    ("me", "me(): table {name, id, x, y, vm} of this node"),
+    ("ports", "ports([linked]): array of this node's port names; only linked ones with ports(true)"),
+    ("send", "send(port, value): queue value on the link at port; returns false when the port has no link"),
+    ("broadcast", "broadcast(value): send on every linked port; returns the number sent"),
+    ("sendto", "sendto(node, value): route value to any node over shortest paths"),
+    ("hops", "hops(): links crossed by the last message recv returned"),
+    ("recv", "recv([port], [timeout_ms]): next message as value, port; nil after the timeout"),
+    ("sleep", "sleep(ms): wait without holding a thread"),
+    ("now", "now(): milliseconds since the network started (float)"),
+    ("spawn", "spawn(fn, ...): start a process in this node; returns a handle with join()"),
+    ("chan", "chan([capacity]): channel with put(v), get([timeout_ms]), close(); put waits while full"),
+    ("select", "select(cases, [timeout_ms]): wait on channels and port names; returns index, value"),
+    ("after", "after(ms): channel that receives now() once after ms"),
+    ("rpc", "rpc.expose(name, fn), rpc.call(node, name, ...), rpc.serve(), rpc.timeout(ms)"),
+    ("net.nodes", "net.nodes(): array of node names in creation order"),
+    ("net.node", "net.node(NAME): table {name, id, x, y, vm, state, error, sent, received, dropped, memory, ports}"),
+    ("net.result", "net.result(NAME): the first value the last program of NAME returned, or nil"),
+    ("net.log", "net.log(NAME, [count]): the last count (default 20) console lines of NAME"),
+];
+
+/// Names a node program can call, offered in `%%lua` cells.
+const NODE_API: &[&str] = &[
+    "print", "me", "ports", "send", "broadcast", "sendto", "hops", "recv", "sleep", "now", "spawn", "chan", "select",
+    "after", "rpc", "string", "table", "math", "coroutine", "utf8", "os", "pairs", "ipairs", "tostring", "tonumber",
+    "type", "error", "pcall", "assert", "select", "next", "setmetatable", "getmetatable", "rawget", "rawset",
+];
+
+/// True when the cursor is in the body of a `%%lua` cell.
+fn in_program_body(code: &str, line_start: usize) -> bool {
+    code.trim_start().starts_with("%%lua") && line_start > code.len() - code.trim_start().len()
+}
+
 /// The line around `cursor`: its characters and the cursor's offset in it.
 fn line_at(code: &str, cursor: usize) -> (Vec<char>, usize, usize) {
     let chars: Vec<char> = code.chars().collect();
@@ -32,8 +68,10 @@ fn is_word_char(c: char) -> bool {
 pub fn complete(lua: &Lua, network: &Network, code: &str, cursor: usize) -> CompleteReply {
     let (line, line_start, offset) = line_at(code, cursor);
     let before: String = line[..offset].iter().collect();
-    let (word_start, matches) = if before.starts_with('%') {
+    let (word_start, matches) = if before.trim_start().starts_with('%') {
         complete_magic(network, &before)
+    } else if in_program_body(code, line_start) {
+        complete_program(network, &before)
     } else {
         complete_lua(lua, network, &before)
     };
@@ -71,6 +109,10 @@ fn complete_magic(network: &Network, before: &str) -> (usize, Vec<String>) {
         return (char_start, options);
     }
     let position = before.split_whitespace().count() - usize::from(!word.is_empty());
+    if position == 1 && spec.name == "help" {
+        let names = MAGICS.iter().map(|spec| spec.name.to_string()).filter(|name| name.starts_with(word)).collect();
+        return (char_start, names);
+    }
     if position == 1 && !spec.subcommands.is_empty() {
         let subcommands = spec.subcommands.iter().filter(|s| s.starts_with(word)).map(|s| s.to_string()).collect();
         return (char_start, subcommands);
@@ -91,6 +133,32 @@ fn complete_magic(network: &Network, before: &str) -> (usize, Vec<String>) {
         names.push("all".into());
     }
     (char_start + word[..part_start].chars().count(), names)
+}
+
+/// Completion in a node program: the node API, Lua keywords and, inside a
+/// string, node and port names.
+fn complete_program(network: &Network, before: &str) -> (usize, Vec<String>) {
+    let chars: Vec<char> = before.chars().collect();
+    let quotes = chars.iter().filter(|c| **c == '"').count();
+    if quotes % 2 == 1 {
+        let start = chars.iter().rposition(|c| *c == '"').map_or(0, |index| index + 1);
+        let partial: String = chars[start..].iter().collect();
+        let mut names: Vec<String> = network.node_names();
+        names.extend(["north", "east", "south", "west", "prev", "next"].map(String::from));
+        return (start, names.into_iter().filter(|name| name.starts_with(&partial)).collect());
+    }
+    let mut start = chars.len();
+    while start > 0 && is_word_char(chars[start - 1]) {
+        start -= 1;
+    }
+    let partial: String = chars[start..].iter().collect();
+    let names = NODE_API
+        .iter()
+        .chain(LUA_KEYWORDS)
+        .filter(|name| name.starts_with(&partial))
+        .map(|name| name.to_string())
+        .collect();
+    (start, names)
 }
 
 fn complete_lua(lua: &Lua, network: &Network, before: &str) -> (usize, Vec<String>) {
@@ -185,6 +253,9 @@ fn inspect_text(lua: &Lua, network: &Network, line: &[char], offset: usize) -> O
             return Some(spec.help());
         }
     }
+    if let Some((_, doc)) = API_DOCS.iter().find(|(name, _)| *name == word) {
+        return Some(doc.to_string());
+    }
     if let Ok(info) = network.node(&word) {
         let ports: Vec<String> = info
             .ports
@@ -240,6 +311,7 @@ pub fn is_complete(code: &str) -> jupyter_protocol::IsCompleteReply {
     use jupyter_protocol::IsCompleteReply;
     if code.trim_start().starts_with("%%") {
         return match vnetos_magics::parse_cell(code) {
+            Ok(vnetos_magics::Cell::CellMagic { body, .. }) => lua_status(&body),
             Ok(_) => IsCompleteReply::complete(),
             Err(_) => IsCompleteReply::invalid(),
         };
@@ -247,9 +319,16 @@ pub fn is_complete(code: &str) -> jupyter_protocol::IsCompleteReply {
     if vnetos_magics::parse_cell(code).is_err() {
         return IsCompleteReply::invalid();
     }
-    let lua_only: Vec<&str> = code.lines().map(|line| if line.starts_with('%') { "" } else { line }).collect();
+    let lua_only: Vec<&str> =
+        code.lines().map(|line| if line.trim_start().starts_with('%') { "" } else { line }).collect();
+    lua_status(&lua_only.join("\n"))
+}
+
+/// complete, incomplete (the parser stopped at the end) or invalid Lua.
+fn lua_status(source: &str) -> jupyter_protocol::IsCompleteReply {
+    use jupyter_protocol::IsCompleteReply;
     let lua = Lua::new_with(mlua::StdLib::NONE, mlua::LuaOptions::default()).expect("an empty Lua VM");
-    let source = lua_only.join("\n");
+    let source = source.to_string();
     let as_expression = format!("return {source}");
     if lua.load(as_expression).into_function().is_ok() {
         return IsCompleteReply::complete();

@@ -15,7 +15,9 @@ pub struct MagicSpec {
     /// Words that may follow the name, for completion (`add`, `rm`).
     pub subcommands: &'static [&'static str],
     pub details: &'static str,
-    pub example: &'static str,
+    /// A worked example: one entry per cell, each runnable as written after
+    /// the cells before it.
+    pub example: &'static [&'static str],
 }
 
 impl MagicSpec {
@@ -33,11 +35,17 @@ impl MagicSpec {
             text.push_str(self.details);
             text.push('\n');
         }
-        text.push_str("\nExample:\n");
-        for line in self.example.lines() {
-            text.push_str("    ");
-            text.push_str(line);
-            text.push('\n');
+        for (index, cell) in self.example.iter().enumerate() {
+            if self.example.len() == 1 {
+                text.push_str("\nExample:\n");
+            } else {
+                text.push_str(&format!("\nExample, cell {}:\n", index + 1));
+            }
+            for line in cell.lines() {
+                text.push_str("    ");
+                text.push_str(line);
+                text.push('\n');
+            }
         }
         text
     }
@@ -58,7 +66,7 @@ pub const MAGICS: &[MagicSpec] = &[
         options: &[],
         subcommands: &[],
         details: "",
-        example: "%lsmagic",
+        example: &["%lsmagic"],
     },
     MagicSpec {
         name: "help",
@@ -68,7 +76,7 @@ pub const MAGICS: &[MagicSpec] = &[
         options: &[],
         subcommands: &[],
         details: "NAME may be written with or without its `%` or `%%`.",
-        example: "%help mesh",
+        example: &["%help mesh"],
     },
     MagicSpec {
         name: "mesh",
@@ -80,7 +88,7 @@ pub const MAGICS: &[MagicSpec] = &[
         details: "Nodes are named P<row>_<col> (prefix `n` by default) and placed at x = col, y = row.\n\
                   Each node has the ports north, east, south and west; a port on the border stays\n\
                   unlinked unless --torus wraps the grid around.",
-        example: "%mesh 4x4\n%topology",
+        example: &["%reset\n%mesh 4x4\n%topology"],
     },
     MagicSpec {
         name: "ring",
@@ -91,7 +99,7 @@ pub const MAGICS: &[MagicSpec] = &[
         subcommands: &[],
         details: "Nodes are named P<i> (prefix `n` by default). Port `next` of each node is linked\n\
                   to port `prev` of the following one, and the last node closes the ring.",
-        example: "%ring 8\n%nodes",
+        example: &["%reset\n%ring 8\n%nodes"],
     },
     MagicSpec {
         name: "node",
@@ -103,7 +111,7 @@ pub const MAGICS: &[MagicSpec] = &[
         details: "--at sets the position used by %topology (default: next free place on a line).\n\
                   --ports lists the port names, comma-separated (default: p0).\n\
                   Removing a node also removes its links and stops its program.",
-        example: "%node add sink --at 2,0 --ports p0,p1\n%node rm sink",
+        example: &["%node add sink --at 2,0 --ports p0,p1\n%node rm sink"],
     },
     MagicSpec {
         name: "link",
@@ -112,8 +120,8 @@ pub const MAGICS: &[MagicSpec] = &[
         summary: "Connect port PORT of node A with port PORT of node B.",
         options: &[],
         subcommands: &[],
-        details: "A link is bidirectional. A port has at most one link; unlink it first to move it.",
-        example: "%node add a --ports p0\n%node add b --ports p0\n%link a:p0 b:p0",
+        details: "A link is bidirectional. A port has at most one link; `%unlink A:PORT` frees it.",
+        example: &["%reset\n%node add a --ports p0\n%node add b --ports p0\n%link a:p0 b:p0"],
     },
     MagicSpec {
         name: "nodes",
@@ -123,7 +131,7 @@ pub const MAGICS: &[MagicSpec] = &[
         options: &[],
         subcommands: &[],
         details: "",
-        example: "%ring 3\n%nodes",
+        example: &["%reset\n%ring 3\n%nodes"],
     },
     MagicSpec {
         name: "reset",
@@ -133,7 +141,7 @@ pub const MAGICS: &[MagicSpec] = &[
         options: &[],
         subcommands: &[],
         details: "",
-        example: "%reset",
+        example: &["%reset"],
     },
     MagicSpec {
         name: "topology",
@@ -143,7 +151,39 @@ pub const MAGICS: &[MagicSpec] = &[
         options: &[],
         subcommands: &[],
         details: "Node colours: grey idle, blue running, light blue waiting, green done, red failed, amber stopped.",
-        example: "%mesh 3x3\n%topology",
+        example: &["%reset\n%mesh 3x3\n%topology"],
+    },
+    MagicSpec {
+        name: "unlink",
+        cell: false,
+        usage: "%unlink A:PORT",
+        summary: "Remove the link at port PORT of node A, from both ends.",
+        options: &[],
+        subcommands: &[],
+        details: "Routes for `sendto` and `rpc.call` are recomputed on the next message.",
+        example: &["%reset\n%node add a --ports p0\n%node add b --ports p0\n%link a:p0 b:p0\n%unlink a:p0"],
+    },
+    MagicSpec {
+        name: "stop",
+        cell: false,
+        usage: "%stop TARGETS",
+        summary: "Stop the programs of the target nodes, such as programs started with --bg.",
+        options: &[],
+        subcommands: &[],
+        details: "Interrupting a cell stops the programs that cell started; %stop reaches programs\n\
+                  that run in the background. Stopped nodes show the state `stopped`.",
+        example: &["%reset\n%ring 2", "%%lua all --bg\nwhile true do sleep(100) end", "%stop all"],
+    },
+    MagicSpec {
+        name: "log",
+        cell: false,
+        usage: "%log NODE [--tail N]",
+        summary: "Show the console of a node: the last N lines it printed (default 20).",
+        options: &["--tail"],
+        subcommands: &[],
+        details: "Each console keeps its last 1000 lines, including output printed while no cell\n\
+                  was waiting, such as that of programs started with --bg.",
+        example: &["%reset\n%node add a", "%%lua a\nprint(\"hello\")", "%log a --tail 5"],
     },
     MagicSpec {
         name: "lua",
@@ -157,10 +197,17 @@ pub const MAGICS: &[MagicSpec] = &[
                   and leaves the rest running; --bg returns at once. While the cell waits, each\n\
                   console line appears prefixed with its node name. A program that raises an error\n\
                   marks its node failed; the other nodes carry on.\n\
+                  The cell magic must be the first line of its own cell.\n\
                   Node API: print, me(), ports([linked]), send(port, value), broadcast(value),\n\
-                  recv([port], [timeout_ms]), sleep(ms), now(). The value a program returns is\n\
-                  kept as the node's result (net.result(NAME) in a Lua cell).",
-        example: "%ring 4\n%%lua all --wait 5\nsend(\"next\", me().id)\nlocal value, port = recv(\"prev\", 1000)\nprint(\"got\", value, \"on\", port)",
+                  sendto(node, value), hops(), recv([port], [timeout_ms]), sleep(ms), now() (ms since\n\
+                  the network started), spawn(fn, ...), chan([capacity]), select(cases, [timeout_ms]),\n\
+                  after(ms), rpc.expose(name, fn), rpc.call(node, name, ...), rpc.serve(),\n\
+                  rpc.timeout(ms). The value a program returns is kept as the node's result\n\
+                  (net.result(NAME) in a Lua cell).",
+        example: &[
+            "%reset\n%ring 4",
+            "%%lua all --wait 5\nsend(\"next\", me().id)\nlocal value, port = recv(\"prev\", 1000)\nprint(\"got\", value, \"on\", port)",
+        ],
     },
 ];
 
@@ -190,6 +237,8 @@ mod tests {
     fn catalog_help_contains_example() {
         let help = find("mesh").unwrap().help();
         assert!(help.starts_with("%mesh RxC"));
-        assert!(help.contains("Example:\n    %mesh 4x4"));
+        assert!(help.contains("Example:\n    %reset\n    %mesh 4x4"));
+        let lua = find("lua").unwrap().help();
+        assert!(lua.contains("Example, cell 2:\n    %%lua all --wait 5"));
     }
 }

@@ -41,6 +41,17 @@ pub fn parse_cell(code: &str) -> Result<Cell, ParseError> {
     let mut lua_start = 1;
     for (index, line) in code.lines().enumerate() {
         let number = index + 1;
+        // No Lua line starts with `%`, so indented magics are still magics.
+        let line = if line.trim_start().starts_with('%') { line.trim_start() } else { line };
+        if line.starts_with("%%") {
+            let column = code.lines().nth(index).map_or(1, |raw| raw.len() - line.len() + 1);
+            return Err(ParseError::new(
+                column,
+                format!("a line magic; a cell magic such as `{}` must be the first line of its own cell", first_word(line)),
+                first_word(line),
+            )
+            .at_line(number));
+        }
         if line.starts_with('%') {
             flush_lua(&mut segments, &mut lua_lines, lua_start);
             let magic = parse_line_magic(line).map_err(|error| error.at_line(number))?;
@@ -55,6 +66,10 @@ pub fn parse_cell(code: &str) -> Result<Cell, ParseError> {
     }
     flush_lua(&mut segments, &mut lua_lines, lua_start);
     Ok(Cell::Segments(segments))
+}
+
+fn first_word(line: &str) -> &str {
+    line.split_whitespace().next().unwrap_or(line)
 }
 
 fn flush_lua(segments: &mut Vec<Segment>, lines: &mut Vec<&str>, first_line: usize) {
@@ -104,6 +119,21 @@ mod tests {
             panic!("expected a cell magic")
         };
         assert_eq!(body, "print(1)\nprint(2)");
+    }
+
+    #[test]
+    fn cell_magic_after_first_line_is_explained() {
+        let error = parse_cell("%ring 4\n%%lua all\nprint(1)").unwrap_err();
+        assert_eq!(error.line, 2);
+        assert!(error.expected.contains("must be the first line of its own cell"));
+    }
+
+    #[test]
+    fn indented_magic_is_a_magic() {
+        let Cell::Segments(segments) = parse_cell("  %nodes").unwrap() else {
+            panic!("expected segments")
+        };
+        assert!(matches!(segments[0], Segment::Magic { .. }));
     }
 
     #[test]

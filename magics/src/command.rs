@@ -32,6 +32,12 @@ pub enum LineMagic {
         a: (String, String),
         b: (String, String),
     },
+    /// `%unlink A:PORT`
+    Unlink { node: String, port: String },
+    /// `%stop TARGETS`
+    Stop { targets: Selector },
+    /// `%log NODE [--tail N]`
+    Log { node: String, tail: usize },
     /// `%nodes`
     Nodes,
     /// `%reset`

@@ -118,6 +118,9 @@ fn split(line: &str, sigil: &str) -> Result<Arguments, ParseError> {
             };
             return Err(ParseError::new(token.column, expected, &option_name).for_magic(&name));
         }
+        if arguments.option(&option_name).is_some() {
+            return Err(ParseError::new(token.column, format!("{option_name} at most once"), &option_name).for_magic(&name));
+        }
         let option = Token {
             text: option_name.clone(),
             column: token.column,
@@ -178,6 +181,18 @@ pub fn parse_line_magic(line: &str) -> Result<LineMagic, ParseError> {
         "ring" => parse_ring(&arguments),
         "node" => parse_node(&arguments),
         "link" => parse_link(&arguments),
+        "unlink" => {
+            let (node, port) = parse_endpoint(&arguments, 0)?;
+            arguments.no_more_positional(1)?;
+            Ok(LineMagic::Unlink { node, port })
+        }
+        "stop" => {
+            let targets = arguments.positional(0, "TARGETS such as `n*`, `n1,n3`, `n[0-15]` or `all`")?;
+            let targets = Selector::parse(&targets.text, targets.column).map_err(|e| e.for_magic("stop"))?;
+            arguments.no_more_positional(1)?;
+            Ok(LineMagic::Stop { targets })
+        }
+        "log" => parse_log(&arguments),
         other => unreachable!("catalog magic `{other}` has no parser"),
     }
 }
@@ -246,10 +261,36 @@ fn parse_prefix(arguments: &Arguments) -> Result<String, ParseError> {
     }
 }
 
+fn parse_log(arguments: &Arguments) -> Result<LineMagic, ParseError> {
+    let node = arguments.positional(0, "a node name")?;
+    check_name(node, "a node name of letters, digits, `_`, `-` or `.`", "log")?;
+    arguments.no_more_positional(1)?;
+    let tail = match arguments.option("--tail") {
+        Some((_, Some(value))) => value
+            .text
+            .parse::<usize>()
+            .ok()
+            .filter(|count| *count > 0)
+            .ok_or_else(|| ParseError::new(value.column, "a line count of at least 1", &value.text).for_magic("log"))?,
+        _ => 20,
+    };
+    Ok(LineMagic::Log {
+        node: node.text.clone(),
+        tail,
+    })
+}
+
 fn parse_node(arguments: &Arguments) -> Result<LineMagic, ParseError> {
     let action = arguments.positional(0, "`add` or `rm`")?;
+    if action.text != "add" && action.text != "rm" {
+        return Err(ParseError::new(action.column, "`add` or `rm`", &action.text).for_magic("node"));
+    }
     let name = arguments.positional(1, "a node name")?;
     check_name(name, "a node name of letters, digits, `_`, `-` or `.`", "node")?;
+    if name.text == "all" && action.text == "add" {
+        return Err(ParseError::new(name.column, "a node name other than `all`, which selects every node", "all")
+            .for_magic("node"));
+    }
     arguments.no_more_positional(2)?;
     match action.text.as_str() {
         "add" => Ok(LineMagic::NodeAdd {
@@ -430,6 +471,37 @@ mod tests {
         assert_eq!(error.column, 26);
         let error = parse_line_magic("%node move x").unwrap_err();
         assert_eq!(error.column, 7);
+        let error = parse_line_magic("%node frob").unwrap_err();
+        assert_eq!(error.found, "frob");
+        let error = parse_line_magic("%node add all").unwrap_err();
+        assert_eq!(error.column, 11);
+    }
+
+    #[test]
+    fn repeated_option_is_rejected() {
+        let error = parse_line_magic("%ring 3 --prefix m --prefix k").unwrap_err();
+        assert_eq!(error.column, 20);
+        assert_eq!(error.expected, "--prefix at most once");
+    }
+
+    #[test]
+    fn unlink_stop_and_log_parse() {
+        assert_eq!(
+            parse_line_magic("%unlink a:p0").unwrap(),
+            LineMagic::Unlink {
+                node: "a".into(),
+                port: "p0".into()
+            }
+        );
+        assert!(matches!(parse_line_magic("%stop n*").unwrap(), LineMagic::Stop { .. }));
+        assert_eq!(
+            parse_line_magic("%log n1 --tail 5").unwrap(),
+            LineMagic::Log {
+                node: "n1".into(),
+                tail: 5
+            }
+        );
+        assert_eq!(parse_line_magic("%log n1 --tail 0").unwrap_err().column, 16);
     }
 
     #[test]

@@ -68,7 +68,11 @@ impl Selector {
 fn parse_pattern(part: &str, column: usize) -> Result<Pattern, ParseError> {
     const EXPECTED: &str = "a node name, a glob such as `n*`, a range such as `n[0-15]` or `all`";
     if part.is_empty() {
-        return Err(ParseError::new(column, EXPECTED, ""));
+        return Err(ParseError::new(
+            column,
+            "a node name after each `,` (a target list has no spaces, as in `n1,n3`)",
+            "",
+        ));
     }
     if part == "all" {
         return Ok(Pattern::All);

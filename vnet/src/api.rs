@@ -111,7 +111,16 @@ impl NodeContext {
     }
 
     /// Converts a Lua value into a message value, checking its type and size.
+    /// A nil message is rejected: `recv` returns nil for a timeout, so the
+    /// receiver could not tell the two apart.
     pub(crate) fn message(&self, lua: &Lua, value: &Value) -> mlua::Result<(Json, usize)> {
+        if value.is_nil() {
+            return Err(api_error(
+                lua,
+                &self.node.name,
+                "a message needs a value, but got nil (recv returns nil on a timeout); send `false` or a table instead",
+            ));
+        }
         let json = lua_to_json(value).map_err(|message| api_error(lua, &self.node.name, message))?;
         let bytes = encoded_size(&json);
         let limit = self.shared.message_limit.load(Ordering::Relaxed);
@@ -251,9 +260,21 @@ pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()>
     let ctx = context.clone();
     globals.set(
         "recv",
-        lua.create_async_function(move |lua, (first, second): (Value, Option<f64>)| {
+        lua.create_async_function(move |lua, (first, second): (Value, Value)| {
             let ctx = ctx.clone();
             async move {
+                let second = match second {
+                    Value::Nil => None,
+                    Value::Integer(ms) => Some(ms as f64),
+                    Value::Number(ms) => Some(ms),
+                    other => {
+                        return Err(api_error(
+                            &lua,
+                            &ctx.node.name,
+                            format!("recv expects a timeout in ms as its second argument, got a {}", other.type_name()),
+                        ))
+                    }
+                };
                 let (port, timeout) = match first {
                     Value::Nil => (None, second),
                     Value::String(port) => (Some(port.to_str()?.to_string()), second),

@@ -13,7 +13,7 @@ pub enum Error {
     #[error("node `{node}` has no port `{port}`; its ports are {ports}")]
     UnknownPort { node: String, port: String, ports: String },
 
-    #[error("port `{node}:{port}` is already linked to `{peer}`; unlink it first")]
+    #[error("port `{node}:{port}` is already linked to `{peer}`; free it first with `%unlink {node}:{port}`")]
     PortInUse { node: String, port: String, peer: String },
 
     #[error("no node matches `{0}`; {1} (see `%nodes`)")]

@@ -100,15 +100,14 @@ impl Graph {
     pub(crate) fn link(&mut self, a: (&str, &str), b: (&str, &str), props: LinkProps) -> Result<(), Error> {
         let node_a = self.get(a.0)?.clone();
         let node_b = self.get(b.0)?.clone();
+        if a == b {
+            return Err(Error::InvalidLink(format!(
+                "`{}:{}` cannot be linked to itself; link two different ports",
+                a.0, a.1
+            )));
+        }
         check_free(&node_a, a.1)?;
         check_free(&node_b, b.1)?;
-        if a == b {
-            return Err(Error::PortInUse {
-                node: a.0.to_string(),
-                port: a.1.to_string(),
-                peer: format!("{}:{}", b.0, b.1),
-            });
-        }
         set_peer(&node_a, a.1, &node_b, b.1, props);
         set_peer(&node_b, b.1, &node_a, a.1, props);
         self.generation += 1;

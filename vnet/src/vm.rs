@@ -32,6 +32,10 @@ pub(crate) fn create(state: HookState) -> mlua::Result<Lua> {
     let libraries = StdLib::COROUTINE | StdLib::TABLE | StdLib::STRING | StdLib::UTF8 | StdLib::MATH | StdLib::OS;
     let lua = Lua::new_with(libraries, LuaOptions::default())?;
     restrict_os(&lua)?;
+    // Reading files from a node program would reach the kernel's host.
+    for name in ["dofile", "loadfile"] {
+        lua.globals().set(name, Value::Nil)?;
+    }
     lua.set_memory_limit(state.limits.memory)?;
 
     let stopped_calls = AtomicUsize::new(0);

@@ -152,19 +152,39 @@ fn install_io(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
     Ok(())
 }
 
-/// `io.read([format])`: asks the front end for one line. Formats "l" (the
-/// default), "L" (keep the newline) and "n" (a number) are supported.
+/// A format of `io.read` this kernel supports.
+enum ReadFormat {
+    /// "l": a line without its newline.
+    Line,
+    /// "L": a line with its newline.
+    LineWithNewline,
+    /// "n": a number (an integer when the text is one), or nil.
+    Number,
+    /// A count: the first characters of the line, up to that many.
+    Count(usize),
+}
+
+fn read_format(format: Option<Value>) -> mlua::Result<ReadFormat> {
+    const EXPECTED: &str = "io.read: format must be \"l\", \"L\", \"n\" or a count";
+    match format {
+        None | Some(Value::Nil) => Ok(ReadFormat::Line),
+        Some(Value::String(text)) => match text.to_str()?.trim_start_matches('*') {
+            "l" => Ok(ReadFormat::Line),
+            "L" => Ok(ReadFormat::LineWithNewline),
+            "n" => Ok(ReadFormat::Number),
+            other => Err(mlua::Error::runtime(format!(
+                "{EXPECTED}, got \"{other}\" (reading all input with \"a\" is not supported by a notebook front end)"
+            ))),
+        },
+        Some(Value::Integer(count)) if count >= 0 => Ok(ReadFormat::Count(count as usize)),
+        Some(other) => Err(mlua::Error::runtime(format!("{EXPECTED}, got a {}", other.type_name()))),
+    }
+}
+
+/// `io.read([format])`: asks the front end for one line and converts it as
+/// `format` says. The format is checked before anything is asked.
 fn read_input(lua: &Lua, shared: &Shared, format: Option<Value>) -> mlua::Result<Value> {
-    let format = match &format {
-        None | Some(Value::Nil) => "l".to_string(),
-        Some(Value::String(s)) => s.to_str()?.trim_start_matches('*').to_string(),
-        Some(other) => {
-            return Err(mlua::Error::runtime(format!(
-                "io.read: format must be \"l\", \"L\" or \"n\", got a {}",
-                other.type_name()
-            )))
-        }
-    };
+    let format = read_format(format)?;
     let (outbox, allow_stdin) = {
         let cell = shared.cell.lock().expect("cell lock");
         match cell.as_ref() {
@@ -178,13 +198,21 @@ fn read_input(lua: &Lua, shared: &Shared, format: Option<Value>) -> mlua::Result
         ));
     }
     let line = ask_input(shared, &outbox, "")?;
-    match format.as_str() {
-        "l" => Ok(Value::String(lua.create_string(&line)?)),
-        "L" => Ok(Value::String(lua.create_string(format!("{line}\n"))?)),
-        "n" => Ok(line.trim().parse::<f64>().map(Value::Number).unwrap_or(Value::Nil)),
-        other => Err(mlua::Error::runtime(format!(
-            "io.read: format must be \"l\", \"L\" or \"n\", got \"{other}\""
-        ))),
+    match format {
+        ReadFormat::Line => Ok(Value::String(lua.create_string(&line)?)),
+        ReadFormat::LineWithNewline => Ok(Value::String(lua.create_string(format!("{line}\n"))?)),
+        ReadFormat::Number => {
+            let text = line.trim();
+            if let Ok(integer) = text.parse::<i64>() {
+                Ok(Value::Integer(integer))
+            } else {
+                Ok(text.parse::<f64>().map(Value::Number).unwrap_or(Value::Nil))
+            }
+        }
+        ReadFormat::Count(count) => {
+            let prefix: String = line.chars().take(count).collect();
+            Ok(Value::String(lua.create_string(prefix)?))
+        }
     }
 }
 
@@ -224,6 +252,12 @@ fn bundle(lua: &Lua, value: Value) -> mlua::Result<jupyter_protocol::Media> {
                 let (mime, content) = pair?;
                 let content = match content {
                     Value::String(text) => Json::String(text.to_str()?.to_string()),
+                    other if mime.starts_with("text/") || mime.ends_with("+xml") => {
+                        return Err(mlua::Error::runtime(format!(
+                            "display: the content of {mime} must be a string, got a {}; use tostring(value)",
+                            other.type_name()
+                        )))
+                    }
                     other => vnet::lua_to_json(&other).map_err(mlua::Error::runtime)?,
                 };
                 entries.push((mime, content));
@@ -248,13 +282,15 @@ fn install_display(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
     let display_shared = shared.clone();
     lua.globals().set(
         "display",
+        // Returns nothing, so a cell ending in display(...) shows the bundle
+        // once; pass an id to update the display later.
         lua.create_function(move |lua, (value, id): (Value, Option<String>)| {
             let data = bundle(lua, value)?;
             let id = id.unwrap_or_else(|| format!("vnetos-{}", counter.fetch_add(1, Ordering::Relaxed)));
             if let Some(outbox) = display_shared.outbox() {
                 outbox.display(data, Some(&id));
             }
-            Ok(id)
+            Ok(())
         })?,
     )?;
 

@@ -68,6 +68,37 @@ pub fn run_line_magic(_lua: &Lua, shared: &Shared, magic: &LineMagic) -> Result<
             network.link((&a.0, &a.1), (&b.0, &b.1)).map_err(network_error)?;
             out.stdout(&format!("linked {}:{} <-> {}:{}\n", a.0, a.1, b.0, b.1));
         }
+        LineMagic::Unlink { node, port } => {
+            let linked = network.unlink(node, port).map_err(network_error)?;
+            if linked {
+                out.stdout(&format!("unlinked {node}:{port}\n"));
+            } else {
+                out.stdout(&format!("{node}:{port} had no link\n"));
+            }
+        }
+        LineMagic::Stop { targets } => {
+            let names = resolve_targets(shared, targets)?;
+            let running: Vec<String> = names
+                .iter()
+                .filter(|name| network.node(name).is_ok_and(|node| !node.state.is_finished()))
+                .cloned()
+                .collect();
+            network.stop(&running);
+            network.wait(&running, Some(STOP_GRACE), &|| false);
+            out.stdout(&format!("stopped {}\n", count_of(running.len(), "program")));
+        }
+        LineMagic::Log { node, tail } => {
+            let lines = network.console_tail(node, *tail).map_err(network_error)?;
+            if lines.is_empty() {
+                out.stdout(&format!("{node} has printed nothing yet\n"));
+            }
+            for line in lines {
+                match line.stream {
+                    vnet::Stream::Stdout => out.stdout(&format!("{}\n", line.text)),
+                    vnet::Stream::Stderr => out.stderr(&format!("{}\n", line.text)),
+                }
+            }
+        }
         LineMagic::Nodes => out.display(render::table::nodes(&network.nodes()), None),
         LineMagic::Reset => {
             let count = network.len();
@@ -80,6 +111,15 @@ pub fn run_line_magic(_lua: &Lua, shared: &Shared, magic: &LineMagic) -> Result<
         }
     }
     Ok(())
+}
+
+/// "1 program", "3 programs".
+fn count_of(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 fn list_magics() -> String {
@@ -139,14 +179,24 @@ fn run_programs(shared: &Shared, targets: &Selector, wait: WaitMode, body: &str)
     // The body starts on cell line 2: one line of padding keeps the line
     // numbers of syntax and runtime errors equal to cell lines.
     let source = format!("\n{body}");
-    network
-        .check_program(CELL_CHUNK, &source)
-        .map_err(|error| CellError::new("LuaError", error.to_string()))?;
+    network.check_program(CELL_CHUNK, &source).map_err(|error| {
+        let message = match error {
+            vnet::Error::Load { message, .. } => message,
+            other => other.to_string(),
+        };
+        CellError::new(
+            "LuaError",
+            format!("{message}\nThe program did not compile, so no node was started (targets: {}).", names.join(", ")),
+        )
+    })?;
     network.start_program(&names, CELL_CHUNK, &source).map_err(network_error)?;
 
     let timeout = match wait {
         WaitMode::Background => {
-            out.stdout(&format!("started {} programs in the background; `%nodes` shows their states\n", names.len()));
+            out.stdout(&format!(
+                "started {} in the background; `%nodes` shows their states, `%log NODE` their output, `%stop` ends them\n",
+                count_of(names.len(), "program")
+            ));
             return Ok(());
         }
         WaitMode::UntilDone => None,
@@ -163,8 +213,8 @@ fn run_programs(shared: &Shared, targets: &Selector, wait: WaitMode, body: &str)
                 .cloned()
                 .collect();
             out.stdout(&format!(
-                "--wait passed with {} programs still running in the background: {}\n",
-                running.len(),
+                "--wait passed with {} still running in the background: {}; `%log NODE` shows their output, `%stop` ends them\n",
+                count_of(running.len(), "program"),
                 running.join(", ")
             ));
             report_failures(shared, &out, &names);
@@ -187,9 +237,9 @@ fn report_failures(shared: &Shared, out: &Outbox, names: &[String]) {
         .collect();
     if !failed.is_empty() {
         out.stderr(&format!(
-            "{} of {} programs failed: {}; the other nodes carried on\n",
+            "{} of {} failed: {}; the other nodes carried on\n",
             failed.len(),
-            names.len(),
+            count_of(names.len(), "program"),
             failed.join(", ")
         ));
     }

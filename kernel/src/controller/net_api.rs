@@ -9,6 +9,17 @@ fn network_error(error: vnet::Error) -> mlua::Error {
     mlua::Error::runtime(error.to_string())
 }
 
+/// Checks the node name argument of `net.FUNCTION`.
+fn node_name(function: &str, value: Value) -> mlua::Result<String> {
+    match value {
+        Value::String(name) => Ok(name.to_str()?.to_string()),
+        other => Err(mlua::Error::runtime(format!(
+            "net.{function} needs a node name such as \"n0\", got {}; net.nodes() lists the names",
+            if other.is_nil() { "nothing".to_string() } else { format!("a {}", other.type_name()) }
+        ))),
+    }
+}
+
 pub fn install(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
     let net = lua.create_table()?;
 
@@ -21,8 +32,8 @@ pub fn install(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
     let network = shared.network.clone();
     net.set(
         "node",
-        lua.create_function(move |lua, name: String| {
-            let info = network.node(&name).map_err(network_error)?;
+        lua.create_function(move |lua, name: Value| {
+            let info = network.node(&node_name("node", name)?).map_err(network_error)?;
             node_table(lua, &info)
         })?,
     )?;
@@ -30,8 +41,8 @@ pub fn install(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
     let network = shared.network.clone();
     net.set(
         "result",
-        lua.create_function(move |lua, name: String| {
-            let result = network.result(&name).map_err(network_error)?;
+        lua.create_function(move |lua, name: Value| {
+            let result = network.result(&node_name("result", name)?).map_err(network_error)?;
             match result {
                 Some(json) => vnet::json_to_lua(lua, &json),
                 None => Ok(Value::Nil),
@@ -42,8 +53,8 @@ pub fn install(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
     let network = shared.network.clone();
     net.set(
         "log",
-        lua.create_function(move |_, (name, count): (String, Option<usize>)| {
-            let lines = network.console_tail(&name, count.unwrap_or(20)).map_err(network_error)?;
+        lua.create_function(move |_, (name, count): (Value, Option<usize>)| {
+            let lines = network.console_tail(&node_name("log", name)?, count.unwrap_or(20)).map_err(network_error)?;
             Ok(lines.into_iter().map(|line| line.text).collect::<Vec<_>>())
         })?,
     )?;
