@@ -54,8 +54,11 @@ def test_background_output_goes_to_log_not_old_cell(fresh):
     time.sleep(0.2)
     second = fresh.run_ok("x = 1")
     third = fresh.run_ok("y = 2")
-    time.sleep(0.6)
     assert second == [] and third == []
+    deadline = time.monotonic() + 20
+    while fresh.stdout(fresh.run_ok('print(net.node("ticker").state)')) != "done\n":
+        assert time.monotonic() < deadline, "the background program did not finish"
+        time.sleep(0.1)
     assert "tick" not in fresh.stdout(first_outputs)
     log = fresh.stdout(fresh.run_ok("%log ticker --tail 3"))
     assert log == "tick\t28\ntick\t29\ntick\t30\n"

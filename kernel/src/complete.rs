@@ -38,6 +38,9 @@ const API_DOCS: &[(&str, &str)] = &[
     ("net.node", "net.node(NAME): table {name, id, x, y, vm, state, error, sent, received, dropped, memory, ports}"),
     ("net.result", "net.result(NAME): the first value the last program of NAME returned, or nil"),
     ("net.log", "net.log(NAME, [count]): the last count (default 20) console lines of NAME"),
+    ("net.seed", "net.seed([N]): set the seed of link loss and jitter; returns the seed"),
+    ("net.message_limit", "net.message_limit([bytes]): set the largest message (default 1 MiB); returns it"),
+    ("net.limits", "net.limits(NAME, [{memory_mib = M, instructions = N}]): set a node's VM limits for its next run; returns them"),
 ];
 
 /// Names a node program can call, offered in `%%lua` cells.

@@ -116,12 +116,16 @@ pub const MAGICS: &[MagicSpec] = &[
     MagicSpec {
         name: "link",
         cell: false,
-        usage: "%link A:PORT B:PORT",
+        usage: "%link A:PORT B:PORT [--latency MS] [--jitter MS] [--loss P]",
         summary: "Connect port PORT of node A with port PORT of node B.",
-        options: &[],
+        options: &["--latency", "--jitter", "--loss"],
         subcommands: &[],
-        details: "A link is bidirectional. A port has at most one link; `%unlink A:PORT` frees it.",
-        example: &["%reset\n%node add a --ports p0\n%node add b --ports p0\n%link a:p0 b:p0"],
+        details: "A link is bidirectional. A port has at most one link; `%unlink A:PORT` frees it.\n\
+                  --latency delays every message by MS milliseconds, --jitter spreads that delay\n\
+                  uniformly by up to MS either way, and --loss drops each message with probability P.\n\
+                  Loss and jitter draw from a seeded generator (net.seed(N) sets the seed), so the\n\
+                  same seed drops the same messages.",
+        example: &["%reset\n%node add a --ports p0\n%node add b --ports p0\n%link a:p0 b:p0 --latency 5 --loss 0.1"],
     },
     MagicSpec {
         name: "nodes",
@@ -197,7 +201,8 @@ pub const MAGICS: &[MagicSpec] = &[
                   and leaves the rest running; --bg returns at once. While the cell waits, each\n\
                   console line appears prefixed with its node name. A program that raises an error\n\
                   marks its node failed; the other nodes carry on.\n\
-                  The cell magic must be the first line of its own cell.\n\
+                  The cell magic must be the first line of its own cell. Starting a program empties\n\
+                  the node's inbox, so messages of an earlier run cannot reach the new one.\n\
                   Node API: print, me(), ports([linked]), send(port, value), broadcast(value),\n\
                   sendto(node, value), hops(), recv([port], [timeout_ms]), sleep(ms), now() (ms since\n\
                   the network started), spawn(fn, ...), chan([capacity]), select(cases, [timeout_ms]),\n\

@@ -31,6 +31,12 @@ pub enum LineMagic {
     Link {
         a: (String, String),
         b: (String, String),
+        /// Milliseconds added to every message.
+        latency_ms: f64,
+        /// Milliseconds of uniform spread around the latency.
+        jitter_ms: f64,
+        /// Probability in [0, 1] that a message is lost.
+        loss: f64,
     },
     /// `%unlink A:PORT`
     Unlink { node: String, port: String },

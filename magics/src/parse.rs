@@ -349,7 +349,26 @@ fn parse_link(arguments: &Arguments) -> Result<LineMagic, ParseError> {
     let a = parse_endpoint(arguments, 0)?;
     let b = parse_endpoint(arguments, 1)?;
     arguments.no_more_positional(2)?;
-    Ok(LineMagic::Link { a, b })
+    Ok(LineMagic::Link {
+        a,
+        b,
+        latency_ms: parse_number(arguments, "--latency", "milliseconds such as `5` or `0.5`", 0.0, f64::MAX)?,
+        jitter_ms: parse_number(arguments, "--jitter", "milliseconds such as `2`", 0.0, f64::MAX)?,
+        loss: parse_number(arguments, "--loss", "a probability from 0 to 1 such as `0.1`", 0.0, 1.0)?,
+    })
+}
+
+/// Reads a numeric option within [low, high]; 0 when it is absent.
+fn parse_number(arguments: &Arguments, option: &str, expected: &str, low: f64, high: f64) -> Result<f64, ParseError> {
+    let Some((_, Some(value))) = arguments.option(option) else {
+        return Ok(0.0);
+    };
+    value
+        .text
+        .parse::<f64>()
+        .ok()
+        .filter(|number| number.is_finite() && (low..=high).contains(number))
+        .ok_or_else(|| ParseError::new(value.column, expected, &value.text).for_magic(&arguments.name))
 }
 
 fn parse_endpoint(arguments: &Arguments, index: usize) -> Result<(String, String), ParseError> {
@@ -507,12 +526,17 @@ mod tests {
     #[test]
     fn link_parses_endpoints() {
         assert_eq!(
-            parse_line_magic("%link a:p0 b:p1").unwrap(),
+            parse_line_magic("%link a:p0 b:p1 --latency 5 --loss 0.25").unwrap(),
             LineMagic::Link {
                 a: ("a".into(), "p0".into()),
-                b: ("b".into(), "p1".into())
+                b: ("b".into(), "p1".into()),
+                latency_ms: 5.0,
+                jitter_ms: 0.0,
+                loss: 0.25,
             }
         );
+        let error = parse_line_magic("%link a:p0 b:p1 --loss 2").unwrap_err();
+        assert_eq!(error.column, 24);
         let error = parse_line_magic("%link a:p0 bp1").unwrap_err();
         assert_eq!(error.column, 12);
     }

@@ -64,9 +64,24 @@ pub fn run_line_magic(_lua: &Lua, shared: &Shared, magic: &LineMagic) -> Result<
             network.remove_node(name).map_err(network_error)?;
             out.stdout(&format!("removed node {name}\n"));
         }
-        LineMagic::Link { a, b } => {
-            network.link((&a.0, &a.1), (&b.0, &b.1)).map_err(network_error)?;
-            out.stdout(&format!("linked {}:{} <-> {}:{}\n", a.0, a.1, b.0, b.1));
+        LineMagic::Link {
+            a,
+            b,
+            latency_ms,
+            jitter_ms,
+            loss,
+        } => {
+            let props = vnet::LinkProps {
+                latency_ms: *latency_ms,
+                jitter_ms: *jitter_ms,
+                loss: *loss,
+            };
+            network.link_with((&a.0, &a.1), (&b.0, &b.1), props).map_err(network_error)?;
+            let mut text = format!("linked {}:{} <-> {}:{}", a.0, a.1, b.0, b.1);
+            if props != vnet::LinkProps::default() {
+                text.push_str(&format!(" (latency {latency_ms} ms, jitter {jitter_ms} ms, loss {loss})"));
+            }
+            out.stdout(&format!("{text}\n"));
         }
         LineMagic::Unlink { node, port } => {
             let linked = network.unlink(node, port).map_err(network_error)?;

@@ -59,6 +59,56 @@ pub fn install(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
         })?,
     )?;
 
+    let network = shared.network.clone();
+    net.set(
+        "seed",
+        lua.create_function(move |_, seed: Option<u64>| {
+            if let Some(seed) = seed {
+                network.set_seed(seed);
+            }
+            Ok(network.seed())
+        })?,
+    )?;
+
+    let network = shared.network.clone();
+    net.set(
+        "message_limit",
+        lua.create_function(move |_, bytes: Option<usize>| {
+            if let Some(bytes) = bytes {
+                if bytes == 0 {
+                    return Err(mlua::Error::runtime("net.message_limit needs a size in bytes of at least 1"));
+                }
+                network.set_message_limit(bytes);
+            }
+            Ok(network.message_limit())
+        })?,
+    )?;
+
+    let network = shared.network.clone();
+    net.set(
+        "limits",
+        lua.create_function(move |lua, (name, changes): (Value, Option<Table>)| {
+            let name = node_name("limits", name)?;
+            let mut limits = network.node(&name).map_err(network_error)?.limits;
+            if let Some(changes) = changes {
+                if let Some(mib) = changes.get::<Option<f64>>("memory_mib")? {
+                    if !(mib >= 1.0) {
+                        return Err(mlua::Error::runtime(format!("net.limits: memory_mib must be at least 1, got {mib}")));
+                    }
+                    limits.memory = (mib * 1024.0 * 1024.0) as usize;
+                }
+                if let Some(instructions) = changes.get::<Option<u64>>("instructions")? {
+                    limits.instructions = instructions.max(1);
+                }
+                network.set_limits(&name, limits).map_err(network_error)?;
+            }
+            let table = lua.create_table()?;
+            table.set("memory_mib", limits.memory as f64 / (1024.0 * 1024.0))?;
+            table.set("instructions", limits.instructions)?;
+            Ok(table)
+        })?,
+    )?;
+
     lua.globals().set("net", net)?;
     Ok(())
 }
