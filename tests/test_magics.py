@@ -24,8 +24,8 @@ def example_cells(help_text):
 
 def test_lsmagic_lists_every_magic(kernel):
     names = magic_names(kernel)
-    assert names == ["lsmagic", "help", "mesh", "ring", "node", "link", "nodes", "reset", "topology",
-                     "unlink", "stop", "log", "lua"]
+    assert names == ["lsmagic", "help", "mesh", "ring", "star", "line", "random", "ps", "stats", "node", "link",
+                     "nodes", "reset", "topology", "unlink", "stop", "log", "lua"]
 
 
 def test_every_help_example_runs(fresh):
@@ -73,3 +73,45 @@ def test_log_of_unknown_node_lists_nodes(fresh):
 def test_help_for_unknown_magic_lists_magics(kernel):
     reply, _ = kernel.execute("%help nosuch")
     assert reply["evalue"].startswith("no magic named `nosuch`; the magics are lsmagic, help, mesh")
+
+
+def display_text(outputs, index=0):
+    shown = [m["content"]["data"] for m in outputs if m["msg_type"] == "display_data"]
+    return shown[index]["text/plain"], shown[index]["text/html"]
+
+
+def test_generators_build_expected_links(fresh):
+    assert fresh.stdout(fresh.run_ok("%star 5")) == "added a star of 5 nodes: hub n0\n"
+    assert fresh.stdout(fresh.run_ok("print(#net.nodes(), net.node('n0').ports.p4)")) == "5\tn4:hub\n"
+    fresh.run_ok("%reset")
+    assert fresh.stdout(fresh.run_ok("%line 4 --prefix l")) == "added a line of 4 nodes: l0..l3\n"
+    assert fresh.stdout(fresh.run_ok("print(net.node('l1').ports.prev, net.node('l0').ports.prev)")) == "l0:next\t\n"
+    fresh.run_ok("%reset")
+    first = fresh.stdout(fresh.run_ok("net.seed(3)\n%random 20 --degree 4"))
+    assert first == "added a random network of 20 nodes and 40 links (seed 3)\n"
+
+
+def test_random_network_is_connected(fresh):
+    fresh.run_ok("net.seed(5)\n%random 30 --degree 2")
+    fresh.run_ok("%%lua all\nif me().id == 0 then broadcast(1) return 0 end\n"
+                 "local v = recv(3000)\nbroadcast(v + 1)\nreturn v")
+    reached = fresh.stdout(fresh.run_ok(
+        "local n = 0 for _, name in ipairs(net.nodes()) do if net.result(name) then n = n + 1 end end print(n)"))
+    assert reached == "30\n"
+
+
+def test_ps_and_stats_tables(fresh):
+    fresh.run_ok("%ring 3")
+    fresh.run_ok("%%lua all\nsend('next', me().id)\nrecv('prev', 1000)\nreturn 1")
+    text, html = display_text(fresh.run_ok("%ps"))
+    assert text.splitlines()[0].split() == ["node", "state", "processes", "memory", "inbox", "sent", "received", "error"]
+    assert text.splitlines()[1].split()[:3] == ["n0", "done", "0"]
+    assert text.endswith("3 programs, 0 running or waiting\n")
+    assert "<th>memory</th>" in html
+    outputs = fresh.run_ok("%stats")
+    node_text, _ = display_text(outputs, 0)
+    link_text, _ = display_text(outputs, 1)
+    assert node_text.splitlines()[1].split()[:5] == ["n0", "1", "1", "0", "0"]
+    assert "3 nodes: 3 messages sent, 0 dropped" in node_text
+    assert link_text.splitlines()[1].split() == ["n0:prev", "n2:next", "0", "0", "0"]
+    assert "6 link directions" in link_text

@@ -19,6 +19,16 @@ pub enum LineMagic {
     },
     /// `%ring N [--prefix P]`
     Ring { count: usize, prefix: String },
+    /// `%star N [--prefix P]`
+    Star { count: usize, prefix: String },
+    /// `%line N [--prefix P]`
+    Line { count: usize, prefix: String },
+    /// `%random N --degree K [--prefix P]`
+    Random { count: usize, degree: usize, prefix: String },
+    /// `%ps`
+    Ps,
+    /// `%stats`
+    Stats,
     /// `%node add NAME [--at X,Y] [--ports a,b]`
     NodeAdd {
         name: String,

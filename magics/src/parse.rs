@@ -179,6 +179,37 @@ pub fn parse_line_magic(line: &str) -> Result<LineMagic, ParseError> {
         }
         "mesh" => parse_mesh(&arguments),
         "ring" => parse_ring(&arguments),
+        "star" | "line" => {
+            let count = parse_count(&arguments, 2)?;
+            let prefix = parse_prefix(&arguments)?;
+            Ok(if arguments.name == "star" {
+                LineMagic::Star { count, prefix }
+            } else {
+                LineMagic::Line { count, prefix }
+            })
+        }
+        "random" => {
+            let count = parse_count(&arguments, 2)?;
+            let degree = match arguments.option("--degree") {
+                Some((_, Some(value))) => value
+                    .text
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|degree| (1..count).contains(degree))
+                    .ok_or_else(|| {
+                        ParseError::new(value.column, format!("a degree from 1 to {}", count - 1), &value.text)
+                            .for_magic("random")
+                    })?,
+                _ => return Err(ParseError::new(arguments.end_column, "--degree K", "").for_magic("random")),
+            };
+            Ok(LineMagic::Random {
+                count,
+                degree,
+                prefix: parse_prefix(&arguments)?,
+            })
+        }
+        "ps" => no_arguments(&arguments, LineMagic::Ps),
+        "stats" => no_arguments(&arguments, LineMagic::Stats),
         "node" => parse_node(&arguments),
         "link" => parse_link(&arguments),
         "unlink" => {
@@ -249,6 +280,20 @@ fn parse_ring(arguments: &Arguments) -> Result<LineMagic, ParseError> {
         count: count_value,
         prefix: parse_prefix(arguments)?,
     })
+}
+
+/// Reads the node count of a generator: at least `minimum`.
+fn parse_count(arguments: &Arguments, minimum: usize) -> Result<usize, ParseError> {
+    let expected = format!("a node count of at least {minimum}");
+    let count = arguments.positional(0, &expected)?;
+    let value = count
+        .text
+        .parse::<usize>()
+        .ok()
+        .filter(|count| *count >= minimum)
+        .ok_or_else(|| ParseError::new(count.column, expected.as_str(), &count.text).for_magic(&arguments.name))?;
+    arguments.no_more_positional(1)?;
+    Ok(value)
 }
 
 fn parse_prefix(arguments: &Arguments) -> Result<String, ParseError> {
@@ -494,6 +539,28 @@ mod tests {
         assert_eq!(error.found, "frob");
         let error = parse_line_magic("%node add all").unwrap_err();
         assert_eq!(error.column, 11);
+    }
+
+    #[test]
+    fn generators_parse() {
+        assert_eq!(
+            parse_line_magic("%star 5").unwrap(),
+            LineMagic::Star {
+                count: 5,
+                prefix: "n".into()
+            }
+        );
+        assert_eq!(
+            parse_line_magic("%random 10 --degree 3 --prefix r").unwrap(),
+            LineMagic::Random {
+                count: 10,
+                degree: 3,
+                prefix: "r".into()
+            }
+        );
+        assert_eq!(parse_line_magic("%random 10").unwrap_err().expected, "--degree K");
+        assert_eq!(parse_line_magic("%random 4 --degree 4").unwrap_err().column, 20);
+        assert_eq!(parse_line_magic("%line 1").unwrap_err().column, 7);
     }
 
     #[test]

@@ -83,6 +83,8 @@ pub struct NodeInfo {
     pub limits: Limits,
     /// Messages waiting in the inbox.
     pub inbox: usize,
+    /// Processes of the current run that have not ended.
+    pub processes: usize,
 }
 
 /// A link, reported once with its ends in node creation order.
@@ -447,5 +449,6 @@ fn snapshot(node: &Node) -> NodeInfo {
         memory: node.memory.load(Relaxed),
         limits: *node.limits.lock().expect("limits lock"),
         inbox: node.inbox.len(),
+        processes: node.live.load(Relaxed),
     }
 }

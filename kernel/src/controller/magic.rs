@@ -55,6 +55,40 @@ pub fn run_line_magic(_lua: &Lua, shared: &Shared, magic: &LineMagic) -> Result<
                 names.last().map_or("", String::as_str)
             ));
         }
+        LineMagic::Star { count, prefix } => {
+            let names = network.add_star(*count, prefix).map_err(network_error)?;
+            out.stdout(&format!("added a star of {}: hub {}\n", count_of(names.len(), "node"), names[0]));
+        }
+        LineMagic::Line { count, prefix } => {
+            let names = network.add_line(*count, prefix).map_err(network_error)?;
+            out.stdout(&format!("added a line of {}: {}..{}\n", count_of(names.len(), "node"), names[0], names[names.len() - 1]));
+        }
+        LineMagic::Random { count, degree, prefix } => {
+            let names = network.add_random(*count, *degree, prefix).map_err(network_error)?;
+            let links = network.links().iter().filter(|link| names.contains(&link.a.0)).count();
+            out.stdout(&format!(
+                "added a random network of {} and {} (seed {})\n",
+                count_of(names.len(), "node"),
+                count_of(links, "link"),
+                network.seed()
+            ));
+        }
+        LineMagic::Ps => out.display(render::table::processes(&network.nodes()), None),
+        LineMagic::Stats => {
+            let nodes: Vec<(vnet::NodeInfo, Option<f64>)> = network
+                .nodes()
+                .into_iter()
+                .map(|node| {
+                    let mut samples = network.latency_samples(&node.name).unwrap_or_default();
+                    samples.sort_by(f64::total_cmp);
+                    let median = samples.get(samples.len() / 2).copied();
+                    (node, median)
+                })
+                .collect();
+            let (per_node, per_link) = render::table::stats(&nodes, &network.link_stats());
+            out.display(per_node, None);
+            out.display(per_link, None);
+        }
         LineMagic::NodeAdd { name, at, ports } => {
             let position = at.unwrap_or((network.len() as f64, 0.0));
             network.add_node(name, position, ports).map_err(network_error)?;

@@ -1,16 +1,87 @@
-//! The `%nodes` table.
+//! Tables for `%nodes`, `%ps` and `%stats`: HTML for notebooks, with an
+//! aligned plain-text fallback for consoles and tests.
 
 use jupyter_protocol::Media;
 use serde_json::Value as Json;
-use vnet::NodeInfo;
+use vnet::{LinkStats, NodeInfo};
 
 use super::escape_html;
 use crate::iopub::media;
 
-const HEADERS: [&str; 7] = ["name", "id", "position", "state", "ports (peer)", "sent", "received"];
+/// A table with a header row and a closing caption line.
+pub struct Table {
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+    pub caption: String,
+}
 
-fn rows(nodes: &[NodeInfo]) -> Vec<[String; 7]> {
-    nodes
+impl Table {
+    pub fn to_media(&self) -> Media {
+        media([
+            ("text/plain".to_string(), Json::String(self.plain())),
+            ("text/html".to_string(), Json::String(self.html())),
+        ])
+    }
+
+    fn plain(&self) -> String {
+        let mut widths: Vec<usize> = self.headers.iter().map(|header| header.len()).collect();
+        for row in &self.rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let format_row = |cells: &[String]| {
+            let padded: Vec<String> =
+                cells.iter().zip(&widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+            padded.join("  ").trim_end().to_string()
+        };
+        let headers: Vec<String> = self.headers.iter().map(|header| header.to_string()).collect();
+        let mut text = format_row(&headers);
+        text.push('\n');
+        for row in &self.rows {
+            text.push_str(&format_row(row));
+            text.push('\n');
+        }
+        text.push_str(&self.caption);
+        text.push('\n');
+        text
+    }
+
+    fn html(&self) -> String {
+        let mut text = String::from("<table class=\"vnetos\"><thead><tr>");
+        for header in &self.headers {
+            text.push_str(&format!("<th>{}</th>", escape_html(header)));
+        }
+        text.push_str("</tr></thead><tbody>");
+        for row in &self.rows {
+            text.push_str("<tr>");
+            for cell in row {
+                text.push_str(&format!("<td>{}</td>", escape_html(cell)));
+            }
+            text.push_str("</tr>");
+        }
+        text.push_str(&format!("</tbody></table><p>{}</p>", escape_html(&self.caption)));
+        text
+    }
+}
+
+fn trim_float(value: f64) -> String {
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" { "0".to_string() } else { text.to_string() }
+}
+
+fn kib(bytes: usize) -> String {
+    if bytes == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    }
+}
+
+/// The `%nodes` table.
+pub fn nodes(nodes: &[NodeInfo]) -> Media {
+    let rows = nodes
         .iter()
         .map(|node| {
             let ports: Vec<String> = node
@@ -21,7 +92,7 @@ fn rows(nodes: &[NodeInfo]) -> Vec<[String; 7]> {
                     None => port.name.clone(),
                 })
                 .collect();
-            [
+            vec![
                 node.name.clone(),
                 node.id.to_string(),
                 format!("{},{}", trim_float(node.position.0), trim_float(node.position.1)),
@@ -31,57 +102,82 @@ fn rows(nodes: &[NodeInfo]) -> Vec<[String; 7]> {
                 node.stats.received.to_string(),
             ]
         })
-        .collect()
-}
-
-fn trim_float(value: f64) -> String {
-    let text = format!("{value:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-/// The node table as text/html and text/plain.
-pub fn nodes(nodes: &[NodeInfo]) -> Media {
-    let rows = rows(nodes);
-    media([
-        ("text/plain".to_string(), Json::String(plain(&rows, nodes.len()))),
-        ("text/html".to_string(), Json::String(html(&rows, nodes.len()))),
-    ])
-}
-
-fn plain(rows: &[[String; 7]], count: usize) -> String {
-    let mut widths = HEADERS.map(str::len);
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
+        .collect();
+    Table {
+        headers: vec!["name", "id", "position", "state", "ports (peer)", "sent", "received"],
+        rows,
+        caption: format!("{} nodes", nodes.len()),
     }
-    let format_row = |cells: &[String]| {
-        let padded: Vec<String> = cells.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
-        padded.join("  ").trim_end().to_string()
+    .to_media()
+}
+
+/// The `%ps` table: one row per node that has run a program.
+pub fn processes(nodes: &[NodeInfo]) -> Media {
+    let started: Vec<&NodeInfo> = nodes.iter().filter(|node| node.state != vnet::NodeState::Idle).collect();
+    let rows = started
+        .iter()
+        .map(|node| {
+            vec![
+                node.name.clone(),
+                node.state.as_str().to_string(),
+                node.processes.to_string(),
+                kib(node.memory),
+                node.inbox.to_string(),
+                node.stats.sent.to_string(),
+                node.stats.received.to_string(),
+                node.error.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let running = started.iter().filter(|node| !node.state.is_finished()).count();
+    Table {
+        headers: vec!["node", "state", "processes", "memory", "inbox", "sent", "received", "error"],
+        rows,
+        caption: format!("{} programs, {running} running or waiting", started.len()),
+    }
+    .to_media()
+}
+
+/// The `%stats` tables: per node, then per link direction.
+pub fn stats(nodes: &[(NodeInfo, Option<f64>)], links: &[LinkStats]) -> (Media, Media) {
+    let node_rows = nodes
+        .iter()
+        .map(|(node, latency)| {
+            vec![
+                node.name.clone(),
+                node.stats.sent.to_string(),
+                node.stats.received.to_string(),
+                node.stats.dropped.to_string(),
+                node.stats.forwarded.to_string(),
+                node.stats.bytes_sent.to_string(),
+                node.stats.bytes_received.to_string(),
+                latency.map_or("-".to_string(), |ms| format!("{ms:.3} ms")),
+            ]
+        })
+        .collect();
+    let total_sent: u64 = nodes.iter().map(|(node, _)| node.stats.sent).sum();
+    let total_dropped: u64 = nodes.iter().map(|(node, _)| node.stats.dropped).sum();
+    let node_table = Table {
+        headers: vec!["node", "sent", "received", "dropped", "forwarded", "bytes out", "bytes in", "latency p50"],
+        rows: node_rows,
+        caption: format!("{} nodes: {total_sent} messages sent, {total_dropped} dropped", nodes.len()),
     };
-    let mut text = format_row(&HEADERS.map(String::from));
-    text.push('\n');
-    for row in rows {
-        text.push_str(&format_row(row));
-        text.push('\n');
-    }
-    text.push_str(&format!("{count} nodes\n"));
-    text
-}
-
-fn html(rows: &[[String; 7]], count: usize) -> String {
-    let mut text = String::from("<table class=\"vnetos-nodes\"><thead><tr>");
-    for header in HEADERS {
-        text.push_str(&format!("<th>{}</th>", escape_html(header)));
-    }
-    text.push_str("</tr></thead><tbody>");
-    for row in rows {
-        text.push_str("<tr>");
-        for cell in row {
-            text.push_str(&format!("<td>{}</td>", escape_html(cell)));
-        }
-        text.push_str("</tr>");
-    }
-    text.push_str(&format!("</tbody></table><p>{count} nodes</p>"));
-    text
+    let link_rows = links
+        .iter()
+        .map(|link| {
+            vec![
+                format!("{}:{}", link.from.0, link.from.1),
+                format!("{}:{}", link.to.0, link.to.1),
+                link.sent.to_string(),
+                link.dropped.to_string(),
+                link.bytes.to_string(),
+            ]
+        })
+        .collect();
+    let link_table = Table {
+        headers: vec!["from", "to", "sent", "dropped", "bytes"],
+        rows: link_rows,
+        caption: format!("{} link directions", links.len()),
+    };
+    (node_table.to_media(), link_table.to_media())
 }
