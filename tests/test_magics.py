@@ -115,3 +115,34 @@ def test_ps_and_stats_tables(fresh):
     assert "3 nodes: 3 messages sent, 0 dropped" in node_text
     assert link_text.splitlines()[1].split() == ["n0:prev", "n2:next", "0", "0", "0"]
     assert "6 link directions" in link_text
+
+
+def test_help_net_example_runs(fresh):
+    help_text = fresh.stdout(fresh.run_ok("%help net"))
+    assert "net.start(TARGETS, CODE)" in help_text
+    (example,) = example_cells(help_text)
+    assert fresh.stdout(fresh.run_ok(example)) == "finished\t2\n"
+
+
+def test_net_builds_what_no_magic_describes(fresh):
+    code = """
+local names = net.ring(6, {prefix = "r"})
+net.add("center", {ports = {"a", "b", "c"}})
+for i, port in ipairs({"a", "b", "c"}) do net.link("center:" .. port, names[2 * i - 1] .. ":hub") end
+"""
+    reply, outputs = fresh.execute(code)
+    assert reply["status"] == "error"
+    assert "node `r0` has no port `hub`; its ports are prev, next" in reply["evalue"]
+    fresh.run_ok("net.reset()\n"
+                 "for i = 0, 3 do net.add('s' .. i, {x = i, ports = {'left', 'right', 'hub'}}) end\n"
+                 "net.add('center', {ports = {'a', 'b', 'c', 'd'}})\n"
+                 "for i, port in ipairs({'a', 'b', 'c', 'd'}) do net.link('center:' .. port, 's' .. (i - 1) .. ':hub') end\n"
+                 "net.link('s0:right', 's1:left', {loss = 0})")
+    started = fresh.stdout(fresh.run_ok(
+        "local started = net.start('s*', 'return #ports(true)')\nprint(#started, net.wait('s*', 5))"))
+    assert started == "4\tfinished\n"
+    counts = fresh.stdout(fresh.run_ok("for i = 0, 3 do io.write(net.result('s' .. i), ' ') end print()"))
+    assert counts == "2 2 1 1 \n"
+    assert fresh.stdout(fresh.run_ok("print(net.stop('all'))")) == "5\n"
+    outputs = fresh.run_ok("net.draw()")
+    assert outputs[0]["content"]["data"]["image/svg+xml"].count("<circle") == 5

@@ -9,38 +9,12 @@ use serde_json::Value as Json;
 use vnet::Network;
 use vnetos_magics::{find_magic, MAGICS};
 
+use crate::api_docs::API_DOCS;
 use crate::iopub::media;
 
 const LUA_KEYWORDS: &[&str] = &[
     "and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if", "in", "local", "nil",
     "not", "or", "repeat", "return", "then", "true", "until", "while",
-];
-
-/// Functions of node programs and of the controller's `net` table, with the
-/// text inspection shows for them.
-const API_DOCS: &[(&str, &str)] = &[
-    ("print", "print(...): one console line; a waiting cell shows it prefixed with the node name"),
-    ("me", "me(): table {name, id, x, y, vm} of this node"),
-    ("ports", "ports([linked]): array of this node's port names; only linked ones with ports(true)"),
-    ("send", "send(port, value): queue value on the link at port; returns false when the port has no link"),
-    ("broadcast", "broadcast(value): send on every linked port; returns the number sent"),
-    ("sendto", "sendto(node, value): route value to any node over shortest paths"),
-    ("hops", "hops(): links crossed by the last message recv returned"),
-    ("recv", "recv([port], [timeout_ms]): next message as value, port; nil after the timeout"),
-    ("sleep", "sleep(ms): wait without holding a thread"),
-    ("now", "now(): milliseconds since the network started (float)"),
-    ("spawn", "spawn(fn, ...): start a process in this node; returns a handle with join()"),
-    ("chan", "chan([capacity]): channel with put(v), get([timeout_ms]), close(); put waits while full"),
-    ("select", "select(cases, [timeout_ms]): wait on channels and port names; returns index, value"),
-    ("after", "after(ms): channel that receives now() once after ms"),
-    ("rpc", "rpc.expose(name, fn), rpc.call(node, name, ...), rpc.serve(), rpc.timeout(ms)"),
-    ("net.nodes", "net.nodes(): array of node names in creation order"),
-    ("net.node", "net.node(NAME): table {name, id, x, y, vm, state, error, sent, received, dropped, memory, ports}"),
-    ("net.result", "net.result(NAME): the first value the last program of NAME returned, or nil"),
-    ("net.log", "net.log(NAME, [count]): the last count (default 20) console lines of NAME"),
-    ("net.seed", "net.seed([N]): set the seed of link loss and jitter; returns the seed"),
-    ("net.message_limit", "net.message_limit([bytes]): set the largest message (default 1 MiB); returns it"),
-    ("net.limits", "net.limits(NAME, [{memory_mib = M, instructions = N}]): set a node's VM limits for its next run; returns them"),
 ];
 
 /// Names a node program can call, offered in `%%lua` cells.

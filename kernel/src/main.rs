@@ -1,6 +1,7 @@
 //! The `vnetos` binary: the Jupyter kernel (`vnetos kernel`) and the
 //! kernelspec installer (`vnetos install`).
 
+mod api_docs;
 mod complete;
 mod controller;
 mod history;

@@ -24,6 +24,12 @@ pub struct CellError {
     pub message: String,
 }
 
+impl std::fmt::Display for CellError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 impl CellError {
     pub fn new(ename: &'static str, message: impl Into<String>) -> Self {
         CellError {

@@ -182,15 +182,21 @@ fn list_magics() -> String {
 fn help(name: Option<&str>) -> Result<String, CellError> {
     let Some(name) = name else {
         return Ok(format!(
-            "{}\nA cell without a magic is Lua, run by the controller; `net` reads the network.\n",
+            "{}\nA cell without a magic is Lua, run by the controller; `%help net` describes its net table.\n",
             list_magics()
         ));
     };
+    if name == "net" {
+        return Ok(crate::api_docs::net_help());
+    }
     vnetos_magics::find_magic(name).map(|spec| spec.help()).ok_or_else(|| {
         let names: Vec<String> = MAGICS.iter().map(|spec| spec.name.to_string()).collect();
         CellError::new(
             "MagicError",
-            format!("no magic named `{name}`; the magics are {} (see %lsmagic)", names.join(", ")),
+            format!(
+                "no magic named `{name}`; the magics are {} (see %lsmagic), and `%help net` describes the net table",
+                names.join(", ")
+            ),
         )
     })
 }

@@ -5,7 +5,7 @@
 
 mod cell;
 mod lua_env;
-mod magic;
+pub(crate) mod magic;
 mod net_api;
 mod repr;
 

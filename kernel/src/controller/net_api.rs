@@ -1,12 +1,56 @@
 //! The `net` table of the controller VM: read the network from plain Lua
 //! cells, for checks and summaries that no magic covers.
 
+use std::time::Duration;
+
 use mlua::{Lua, Table, Value};
+use vnet::{LinkProps, WaitOutcome};
+use vnetos_magics::Selector;
 
 use super::Shared;
 
 fn network_error(error: vnet::Error) -> mlua::Error {
     mlua::Error::runtime(error.to_string())
+}
+
+/// Resolves the targets of `net.FUNCTION`: a selector string such as "n*"
+/// or an array of node names.
+fn targets(shared: &Shared, function: &str, value: Value) -> mlua::Result<Vec<String>> {
+    match value {
+        Value::String(text) => {
+            let text = text.to_str()?.to_string();
+            let selector = Selector::parse(&text, 1)
+                .map_err(|error| mlua::Error::runtime(format!("net.{function}: invalid targets `{text}`: {error}")))?;
+            super::magic::resolve_targets(shared, &selector).map_err(|error| mlua::Error::runtime(error.message))
+        }
+        Value::Table(list) => {
+            let names: Vec<String> = list.sequence_values::<String>().collect::<mlua::Result<_>>()?;
+            for name in &names {
+                shared.network.node(name).map_err(network_error)?;
+            }
+            Ok(names)
+        }
+        other => Err(mlua::Error::runtime(format!(
+            "net.{function} needs targets such as \"n*\" or {{\"n1\", \"n2\"}}, got a {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// Reads `prefix` from an options table, "n" by default.
+fn prefix_of(options: &Option<Table>) -> mlua::Result<String> {
+    match options {
+        Some(options) => Ok(options.get::<Option<String>>("prefix")?.unwrap_or_else(|| "n".to_string())),
+        None => Ok("n".to_string()),
+    }
+}
+
+/// Splits "node:port".
+fn endpoint(function: &str, text: &str) -> mlua::Result<(String, String)> {
+    text.split_once(':')
+        .filter(|(node, port)| !node.is_empty() && !port.is_empty())
+        .map(|(node, port)| (node.to_string(), port.to_string()))
+        .ok_or_else(|| mlua::Error::runtime(format!("net.{function} needs NODE:PORT such as \"n0:p0\", got \"{text}\"")))
 }
 
 /// Checks the node name argument of `net.FUNCTION`.
@@ -109,6 +153,8 @@ pub fn install(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
         })?,
     )?;
 
+    install_building(lua, &net, shared)?;
+    install_running(lua, &net, shared)?;
     lua.globals().set("net", net)?;
     Ok(())
 }
@@ -133,4 +179,188 @@ fn node_table(lua: &Lua, info: &vnet::NodeInfo) -> mlua::Result<Table> {
     }
     table.set("ports", ports)?;
     Ok(table)
+}
+
+/// `net.add`, `net.remove`, `net.link`, `net.unlink`, the generators and
+/// `net.reset`: building a network from Lua.
+fn install_building(lua: &Lua, net: &Table, shared: &Shared) -> mlua::Result<()> {
+    let network = shared.network.clone();
+    net.set(
+        "add",
+        lua.create_function(move |_, (name, options): (Value, Option<Table>)| {
+            let name = node_name("add", name)?;
+            let (mut x, mut y, mut ports) = (network.len() as f64, 0.0, vec!["p0".to_string()]);
+            if let Some(options) = options {
+                x = options.get::<Option<f64>>("x")?.unwrap_or(x);
+                y = options.get::<Option<f64>>("y")?.unwrap_or(y);
+                if let Some(list) = options.get::<Option<Vec<String>>>("ports")? {
+                    ports = list;
+                }
+            }
+            network.add_node(&name, (x, y), &ports).map_err(network_error)?;
+            Ok(name)
+        })?,
+    )?;
+
+    let network = shared.network.clone();
+    net.set(
+        "remove",
+        lua.create_function(move |_, name: Value| network.remove_node(&node_name("remove", name)?).map_err(network_error))?,
+    )?;
+
+    let network = shared.network.clone();
+    net.set(
+        "link",
+        lua.create_function(move |_, (a, b, options): (String, String, Option<Table>)| {
+            let a = endpoint("link", &a)?;
+            let b = endpoint("link", &b)?;
+            let mut props = LinkProps::default();
+            if let Some(options) = options {
+                props.latency_ms = options.get::<Option<f64>>("latency")?.unwrap_or(0.0);
+                props.jitter_ms = options.get::<Option<f64>>("jitter")?.unwrap_or(0.0);
+                props.loss = options.get::<Option<f64>>("loss")?.unwrap_or(0.0);
+            }
+            network.link_with((&a.0, &a.1), (&b.0, &b.1), props).map_err(network_error)
+        })?,
+    )?;
+
+    let network = shared.network.clone();
+    net.set(
+        "unlink",
+        lua.create_function(move |_, text: String| {
+            let (node, port) = endpoint("unlink", &text)?;
+            network.unlink(&node, &port).map_err(network_error)
+        })?,
+    )?;
+
+    let network = shared.network.clone();
+    net.set(
+        "mesh",
+        lua.create_function(move |_, (rows, cols, options): (usize, usize, Option<Table>)| {
+            if rows == 0 || cols == 0 {
+                return Err(mlua::Error::runtime("net.mesh needs at least 1 row and 1 column"));
+            }
+            let torus = options.as_ref().map(|o| o.get::<Option<bool>>("torus")).transpose()?.flatten().unwrap_or(false);
+            network.add_mesh(rows, cols, &prefix_of(&options)?, torus).map_err(network_error)
+        })?,
+    )?;
+
+    for (name, minimum) in [("ring", 2usize), ("star", 2), ("line", 2)] {
+        let network = shared.network.clone();
+        net.set(
+            name,
+            lua.create_function(move |_, (count, options): (usize, Option<Table>)| {
+                if count < minimum {
+                    return Err(mlua::Error::runtime(format!("net.{name} needs at least {minimum} nodes, got {count}")));
+                }
+                let prefix = prefix_of(&options)?;
+                let added = match name {
+                    "ring" => network.add_ring(count, &prefix),
+                    "star" => network.add_star(count, &prefix),
+                    _ => network.add_line(count, &prefix),
+                };
+                added.map_err(network_error)
+            })?,
+        )?;
+    }
+
+    let network = shared.network.clone();
+    net.set(
+        "random",
+        lua.create_function(move |_, (count, degree, options): (usize, usize, Option<Table>)| {
+            if count < 2 || degree == 0 || degree >= count {
+                return Err(mlua::Error::runtime(format!(
+                    "net.random needs at least 2 nodes and a degree from 1 to count - 1, got {count} nodes, degree {degree}"
+                )));
+            }
+            network.add_random(count, degree, &prefix_of(&options)?).map_err(network_error)
+        })?,
+    )?;
+
+    let network = shared.network.clone();
+    net.set("reset", lua.create_function(move |_, ()| {
+        network.reset();
+        Ok(())
+    })?)?;
+    Ok(())
+}
+
+/// `net.start`, `net.wait`, `net.stop`, `net.stats` and `net.draw`.
+fn install_running(lua: &Lua, net: &Table, shared: &Shared) -> mlua::Result<()> {
+    let start_shared = shared.clone();
+    net.set(
+        "start",
+        lua.create_function(move |_, (selection, code): (Value, String)| {
+            let names = targets(&start_shared, "start", selection)?;
+            let network = &start_shared.network;
+            network
+                .check_program("program", &code)
+                .map_err(|error| mlua::Error::runtime(error.to_string()))?;
+            network.start_program(&names, "program", &code).map_err(network_error)?;
+            Ok(names)
+        })?,
+    )?;
+
+    let wait_shared = shared.clone();
+    net.set(
+        "wait",
+        lua.create_function(move |_, (selection, seconds): (Option<Value>, Option<f64>)| {
+            let names = match selection {
+                None | Some(Value::Nil) => wait_shared.network.node_names(),
+                Some(value) => targets(&wait_shared, "wait", value)?,
+            };
+            let timeout = seconds.filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64);
+            let outcome = wait_shared.network.wait(&names, timeout, &|| wait_shared.interrupted());
+            Ok(match outcome {
+                WaitOutcome::Finished => "finished",
+                WaitOutcome::TimedOut => "timed out",
+                WaitOutcome::Aborted => return Err(mlua::Error::runtime(super::lua_env::INTERRUPTED)),
+            })
+        })?,
+    )?;
+
+    let stop_shared = shared.clone();
+    net.set(
+        "stop",
+        lua.create_function(move |_, selection: Value| {
+            let names = targets(&stop_shared, "stop", selection)?;
+            stop_shared.network.stop(&names);
+            stop_shared.network.wait(&names, Some(Duration::from_secs(1)), &|| false);
+            Ok(names.len())
+        })?,
+    )?;
+
+    let network = shared.network.clone();
+    net.set(
+        "stats",
+        lua.create_function(move |lua, name: Value| {
+            let name = node_name("stats", name)?;
+            let info = network.node(&name).map_err(network_error)?;
+            let mut samples = network.latency_samples(&name).map_err(network_error)?;
+            samples.sort_by(f64::total_cmp);
+            let table = lua.create_table()?;
+            table.set("sent", info.stats.sent)?;
+            table.set("received", info.stats.received)?;
+            table.set("dropped", info.stats.dropped)?;
+            table.set("forwarded", info.stats.forwarded)?;
+            table.set("bytes_sent", info.stats.bytes_sent)?;
+            table.set("bytes_received", info.stats.bytes_received)?;
+            table.set("latency_ms", samples.get(samples.len() / 2).copied())?;
+            Ok(table)
+        })?,
+    )?;
+
+    let draw_shared = shared.clone();
+    net.set(
+        "draw",
+        lua.create_function(move |_, ()| {
+            let network = &draw_shared.network;
+            let svg = crate::render::topology::svg(&network.nodes(), &network.links());
+            if let Some(outbox) = draw_shared.outbox() {
+                outbox.display(svg, None);
+            }
+            Ok(())
+        })?,
+    )?;
+    Ok(())
 }
