@@ -74,9 +74,13 @@ class Session:
 
 
 @pytest.fixture(scope="module")
-def kernel():
-    manager, client = start_new_kernel(kernel_name=KERNEL_NAME, startup_timeout=TIMEOUT)
+def kernel(tmp_path_factory):
+    """A kernel whose working directory is a fresh folder, so files that
+    cells write (`%save`) land there."""
+    folder = tmp_path_factory.mktemp("kernel")
+    manager, client = start_new_kernel(kernel_name=KERNEL_NAME, startup_timeout=TIMEOUT, cwd=str(folder))
     session = Session(manager, client)
+    session.folder = folder
     yield session
     client.stop_channels()
     manager.shutdown_kernel(now=True)

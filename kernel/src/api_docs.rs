@@ -37,6 +37,7 @@ pub const API_DOCS: &[(&str, &str)] = &[
     ("net.random", "net.random(N, DEGREE, [{prefix = P}]): add a connected random network; returns the names"),
     ("net.reset", "net.reset(): stop every program and remove every node"),
     ("net.start", "net.start(TARGETS, CODE): load CODE as the program of each target (\"n*\" or {\"n1\", ...}) and start it"),
+    ("net.rerun", "net.rerun(TARGETS): start again the last program of each target, such as programs loaded with %load"),
     ("net.wait", "net.wait([TARGETS], [SECONDS]): wait for programs; returns \"finished\" or \"timed out\""),
     ("net.stop", "net.stop(TARGETS): stop programs; returns how many targets there were"),
     ("net.stats", "net.stats(NAME): message counters of a node and its median one-way latency in ms"),

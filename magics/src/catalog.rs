@@ -133,6 +133,29 @@ pub const MAGICS: &[MagicSpec] = &[
         example: &["%reset\nnet.seed(7)\n%random 12 --degree 3\n%topology"],
     },
     MagicSpec {
+        name: "save",
+        cell: false,
+        usage: "%save FILE",
+        summary: "Write the network to FILE as TOML: nodes, positions, ports, limits, programs, links, seed.",
+        options: &[],
+        subcommands: &[],
+        details: "A relative FILE is relative to the kernel's working directory, which Jupyter sets to\n\
+                  the notebook's folder. Running programs keep running; their source is saved.",
+        example: &["%reset\n%ring 3\n%save ring.toml"],
+    },
+    MagicSpec {
+        name: "load",
+        cell: false,
+        usage: "%load FILE",
+        summary: "Replace the network with the one described in FILE (written by %save).",
+        options: &[],
+        subcommands: &[],
+        details: "The whole file is checked first: a syntax error names its line and column, and any\n\
+                  error leaves the current network untouched. Saved programs are loaded but not\n\
+                  started; net.rerun(\"all\") starts them.",
+        example: &["%reset\n%ring 3\n%save ring.toml", "%load ring.toml\n%nodes"],
+    },
+    MagicSpec {
         name: "ps",
         cell: false,
         usage: "%ps",

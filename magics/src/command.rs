@@ -25,6 +25,10 @@ pub enum LineMagic {
     Line { count: usize, prefix: String },
     /// `%random N --degree K [--prefix P]`
     Random { count: usize, degree: usize, prefix: String },
+    /// `%save FILE`
+    Save { path: String },
+    /// `%load FILE`
+    Load { path: String },
     /// `%ps`
     Ps,
     /// `%stats`

@@ -208,6 +208,15 @@ pub fn parse_line_magic(line: &str) -> Result<LineMagic, ParseError> {
                 prefix: parse_prefix(&arguments)?,
             })
         }
+        "save" | "load" => {
+            let path = arguments.positional(0, "a file name such as `network.toml`")?.text.clone();
+            arguments.no_more_positional(1)?;
+            Ok(if arguments.name == "save" {
+                LineMagic::Save { path }
+            } else {
+                LineMagic::Load { path }
+            })
+        }
         "ps" => no_arguments(&arguments, LineMagic::Ps),
         "stats" => no_arguments(&arguments, LineMagic::Stats),
         "node" => parse_node(&arguments),

@@ -22,6 +22,9 @@ pub enum Error {
     #[error("invalid link: {0}")]
     InvalidLink(String),
 
+    #[error("invalid network description: {0}")]
+    InvalidSpec(String),
+
     #[error("Lua error while loading the program of `{node}`: {message}")]
     Load { node: String, message: String },
 }

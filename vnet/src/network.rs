@@ -236,6 +236,21 @@ impl Network {
         Ok(())
     }
 
+    /// The source of the last program loaded onto `name`, if any.
+    pub fn program_of(&self, name: &str) -> Option<String> {
+        let graph = self.shared.graph.read().expect("graph lock");
+        let node = graph.get(name).ok()?;
+        let program = node.program.lock().expect("program lock").clone();
+        program
+    }
+
+    /// Records `program` as the program of `name` without starting it.
+    pub fn set_program(&self, name: &str, program: Option<String>) -> Result<(), Error> {
+        let graph = self.shared.graph.read().expect("graph lock");
+        *graph.get(name)?.program.lock().expect("program lock") = program;
+        Ok(())
+    }
+
     /// Sets the largest message, in encoded JSON bytes, any program may send.
     pub fn set_message_limit(&self, bytes: usize) {
         self.shared.message_limit.store(bytes, Ordering::Relaxed);

@@ -162,6 +162,8 @@ pub(crate) struct Node {
     state: AtomicU8,
     /// The program run in progress, if any.
     pub run: Mutex<Option<RunHandle>>,
+    /// Source of the last program loaded, kept for `%save` and reruns.
+    pub program: Mutex<Option<String>>,
     /// First value the last program returned, as JSON.
     pub result: Mutex<Option<Json>>,
     /// Error message of the last program, when it failed.
@@ -189,6 +191,7 @@ impl Node {
             console: Console::default(),
             state: AtomicU8::new(NodeState::Idle as u8),
             run: Mutex::new(None),
+            program: Mutex::new(None),
             result: Mutex::new(None),
             error: Mutex::new(None),
             counters: NodeCounters::default(),

@@ -88,6 +88,7 @@ pub(crate) fn start(
         }
         *node.result.lock().expect("result lock") = None;
         *node.error.lock().expect("error lock") = None;
+        *node.program.lock().expect("program lock") = Some(source.to_string());
         node.live.store(0, Ordering::Release);
         node.waiting.store(0, Ordering::Release);
         node.set_state(NodeState::Running);

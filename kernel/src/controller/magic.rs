@@ -73,6 +73,43 @@ pub fn run_line_magic(_lua: &Lua, shared: &Shared, magic: &LineMagic) -> Result<
                 network.seed()
             ));
         }
+        LineMagic::Save { path } => {
+            let spec = network.export();
+            let text = toml::to_string_pretty(&spec)
+                .map_err(|error| CellError::new("KernelError", format!("cannot encode the network as TOML: {error}")))?;
+            std::fs::write(path, text)
+                .map_err(|error| CellError::new("IOError", format!("cannot write `{path}`: {error}")))?;
+            out.stdout(&format!(
+                "saved {} and {} to {path}\n",
+                count_of(spec.nodes.len(), "node"),
+                count_of(spec.links.len(), "link")
+            ));
+        }
+        LineMagic::Load { path } => {
+            let text = std::fs::read_to_string(path).map_err(|error| {
+                CellError::new("IOError", format!("cannot read `{path}`: {error}; the network is unchanged"))
+            })?;
+            let spec: vnet::NetworkSpec = toml::from_str(&text).map_err(|error| {
+                CellError::new("LoadError", format!("{path}: {}; the network is unchanged", error.to_string().trim_end()))
+            })?;
+            network.import(&spec).map_err(|error| {
+                CellError::new("LoadError", format!("{path}: {error}; the network is unchanged"))
+            })?;
+            let programs = spec.nodes.iter().filter(|node| node.program.is_some()).count();
+            let mut text = format!(
+                "loaded {} and {} from {path} (seed {})\n",
+                count_of(spec.nodes.len(), "node"),
+                count_of(spec.links.len(), "link"),
+                spec.seed
+            );
+            if programs > 0 {
+                text.push_str(&format!(
+                    "{} a saved program; net.rerun(\"all\") starts them\n",
+                    if programs == 1 { "1 node has".to_string() } else { format!("{programs} nodes have") }
+                ));
+            }
+            out.stdout(&text);
+        }
         LineMagic::Ps => out.display(render::table::processes(&network.nodes()), None),
         LineMagic::Stats => {
             let nodes: Vec<(vnet::NodeInfo, Option<f64>)> = network

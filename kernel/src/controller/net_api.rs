@@ -301,6 +301,31 @@ fn install_running(lua: &Lua, net: &Table, shared: &Shared) -> mlua::Result<()> 
         })?,
     )?;
 
+    let rerun_shared = shared.clone();
+    net.set(
+        "rerun",
+        lua.create_function(move |_, selection: Value| {
+            let names = targets(&rerun_shared, "rerun", selection)?;
+            let network = &rerun_shared.network;
+            // Nodes that share a program start together, so their inboxes
+            // are emptied before any of them sends.
+            let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+            for name in &names {
+                let Some(program) = network.program_of(name) else { continue };
+                match groups.iter_mut().find(|(source, _)| *source == program) {
+                    Some((_, members)) => members.push(name.clone()),
+                    None => groups.push((program, vec![name.clone()])),
+                }
+            }
+            let mut started = Vec::new();
+            for (program, members) in groups {
+                network.start_program(&members, "program", &program).map_err(network_error)?;
+                started.extend(members);
+            }
+            Ok(started)
+        })?,
+    )?;
+
     let wait_shared = shared.clone();
     net.set(
         "wait",
