@@ -16,7 +16,7 @@ class VNetOSKernelTests(jupyter_kernel_test.KernelTests):
     completion_samples = [
         {"text": "%lsm", "matches": {"%lsmagic"}},
         {"text": "string.up", "matches": {"upper"}},
-        {"text": "net.res", "matches": {"result"}},
+        {"text": "net.resu", "matches": {"result"}},
         {"text": "%mesh 4x4 --to", "matches": {"--torus"}},
         {"text": "%help me", "matches": {"mesh"}},
         {"text": "%%lua all\nbroad", "matches": {"broadcast"}},

@@ -50,7 +50,7 @@ def test_help_lua_example_prints_values(fresh):
 
 def test_background_output_goes_to_log_not_old_cell(fresh):
     fresh.run_ok("%node add ticker")
-    first, first_outputs = fresh.execute("%%lua ticker --bg\nfor i = 1, 30 do print('tick', i) sleep(20) end")
+    first, first_outputs = fresh.execute("%%lua ticker --bg\nsleep(100)\nfor i = 1, 30 do print('tick', i) sleep(20) end")
     assert first["status"] == "ok"
     time.sleep(0.2)
     second = fresh.run_ok("x = 1")
