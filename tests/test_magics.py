@@ -147,3 +147,37 @@ for i, port in ipairs({"a", "b", "c"}) do net.link("center:" .. port, names[2 * 
     assert fresh.stdout(fresh.run_ok("print(net.stop('all'))")) == "5\n"
     outputs = fresh.run_ok("net.draw()")
     assert outputs[0]["content"]["data"]["image/svg+xml"].count("<circle") == 5
+
+
+def test_waiting_cell_shows_live_view(fresh):
+    fresh.run_ok("%ring 4")
+    outputs = fresh.run_ok("%%lua all\nfor i = 1, 12 do send('next', i) recv('prev') sleep(100) end")
+    shown = [m for m in outputs if m["msg_type"] == "display_data"]
+    updates = [m for m in outputs if m["msg_type"] == "update_display_data"]
+    assert len(shown) == 1
+    display_id = shown[0]["content"]["transient"]["display_id"]
+    assert all(m["content"]["transient"]["display_id"] == display_id for m in updates)
+    assert 3 <= len(updates) <= 1.3 * 4 / 0.25  # at most four updates a second over about 1.3 s
+    counts = [int(re.search(r"(\d+) messages sent", m["content"]["data"]["text/plain"]).group(1))
+              for m in updates if "messages sent" in m["content"]["data"]["text/plain"]]
+    assert counts == sorted(counts)
+    assert counts[0] < counts[-1] == 48
+    assert "4 done" in updates[-1]["content"]["data"]["text/plain"]
+    assert "image/svg+xml" in updates[-1]["content"]["data"]
+
+
+def test_quick_cell_shows_no_live_view(fresh):
+    fresh.run_ok("%ring 4")
+    outputs = fresh.run_ok("%%lua all\nreturn 1")
+    assert [m["msg_type"] for m in outputs] == []
+
+
+def test_many_programs_show_start_progress(fresh):
+    fresh.run_ok("%mesh 40x40")
+    outputs = fresh.run_ok("%%lua all\nreturn me().id")
+    texts = [m["content"]["data"]["text/plain"] for m in outputs
+             if m["msg_type"] in ("display_data", "update_display_data")
+             and m["content"]["transient"]["display_id"].startswith("vnetos-start")]
+    assert [text.split(" (")[0] for text in texts] == [
+        "started 500 of 1600 programs", "started 1000 of 1600 programs",
+        "started 1500 of 1600 programs", "started 1600 of 1600 programs"]

@@ -372,6 +372,18 @@ impl Network {
     /// first program starts, so no message of the new run is lost. Error
     /// messages name lines as `chunk:LINE`.
     pub fn start_program(&self, names: &[String], chunk: &str, source: &str) -> Result<(), Error> {
+        self.start_program_with_progress(names, chunk, source, &mut |_| {})
+    }
+
+    /// `start_program` that calls `progress` with the number of programs
+    /// started so far, after every 500 of them.
+    pub fn start_program_with_progress(
+        &self,
+        names: &[String],
+        chunk: &str,
+        source: &str,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<(), Error> {
         let nodes = {
             let graph = self.shared.graph.read().expect("graph lock");
             names
@@ -383,8 +395,11 @@ impl Network {
             node.stop();
             node.inbox.clear();
         }
-        for node in nodes {
+        for (index, node) in nodes.into_iter().enumerate() {
             program::start(&self.runtime, self.shared.clone(), node, chunk, source)?;
+            if (index + 1) % 500 == 0 {
+                progress(index + 1);
+            }
         }
         Ok(())
     }

@@ -1,12 +1,13 @@
 //! Executing magics against the network and rendering their output.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mlua::Lua;
 use vnet::{NodeState, WaitOutcome};
 use vnetos_magics::{CellMagic, LineMagic, Selector, WaitMode, MAGICS};
 
 use super::cell::{CellError, CELL_CHUNK};
+use super::live::{self, LiveView, StartProgress};
 use super::Shared;
 use crate::iopub::Outbox;
 use crate::render;
@@ -281,7 +282,16 @@ fn run_programs(shared: &Shared, targets: &Selector, wait: WaitMode, body: &str)
             format!("{message}\nThe program did not compile, so no node was started (targets: {}).", names.join(", ")),
         )
     })?;
-    network.start_program(&names, CELL_CHUNK, &source).map_err(network_error)?;
+    let view_number = VIEWS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if names.len() > 1000 {
+        let mut progress = StartProgress::new(out.clone(), names.len(), view_number);
+        network
+            .start_program_with_progress(&names, CELL_CHUNK, &source, &mut |done| progress.report(done))
+            .map_err(network_error)?;
+        progress.report(names.len());
+    } else {
+        network.start_program(&names, CELL_CHUNK, &source).map_err(network_error)?;
+    }
 
     let timeout = match wait {
         WaitMode::Background => {
@@ -295,13 +305,13 @@ fn run_programs(shared: &Shared, targets: &Selector, wait: WaitMode, body: &str)
         WaitMode::Seconds(seconds) => Some(Duration::from_secs_f64(seconds)),
     };
 
-    let outcome = network.wait(&names, timeout, &|| shared.interrupted());
+    let outcome = wait_with_view(shared, &out, &names, timeout, view_number);
     match outcome {
         WaitOutcome::Finished => report_failures(shared, &out, &names),
         WaitOutcome::TimedOut => {
             let running: Vec<String> = names
                 .iter()
-                .filter(|name| network.node(name).is_ok_and(|node| node.state == NodeState::Running))
+                .filter(|name| network.node(name).is_ok_and(|node| !node.state.is_finished()))
                 .cloned()
                 .collect();
             out.stdout(&format!(
@@ -318,6 +328,39 @@ fn run_programs(shared: &Shared, targets: &Selector, wait: WaitMode, body: &str)
         }
     }
     Ok(())
+}
+
+/// Numbers the live views of this kernel, so their display ids differ.
+static VIEWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Waits like `Network::wait`, showing the live view once the wait has
+/// lasted one period and updating it every period after that.
+fn wait_with_view(
+    shared: &Shared,
+    out: &Outbox,
+    names: &[String],
+    timeout: Option<Duration>,
+    number: u64,
+) -> WaitOutcome {
+    let network = &shared.network;
+    let deadline = timeout.map(|timeout| Instant::now() + timeout);
+    let mut view = LiveView::new(out.clone(), names, number);
+    let outcome = loop {
+        let mut slice = live::PERIOD;
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break WaitOutcome::TimedOut;
+            }
+            slice = slice.min(left);
+        }
+        match network.wait(names, Some(slice), &|| shared.interrupted()) {
+            WaitOutcome::TimedOut => view.update(network),
+            other => break other,
+        }
+    };
+    view.finish(network);
+    outcome
 }
 
 /// Names the programs that failed; their errors were already streamed.

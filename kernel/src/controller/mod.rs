@@ -4,6 +4,7 @@
 //! control or IOPub.
 
 mod cell;
+mod live;
 mod lua_env;
 pub(crate) mod magic;
 mod net_api;

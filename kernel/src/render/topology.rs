@@ -60,6 +60,11 @@ fn summary(nodes: &[NodeInfo], links: &[LinkInfo]) -> String {
     if !states.is_empty() {
         text.push_str(&format!(" ({})", states.join(", ")));
     }
+    let sent: u64 = nodes.iter().map(|node| node.stats.sent).sum();
+    if sent > 0 {
+        let dropped: u64 = nodes.iter().map(|node| node.stats.dropped).sum();
+        text.push_str(&format!(", {sent} messages sent, {dropped} dropped"));
+    }
     text
 }
 
