@@ -24,7 +24,7 @@ def example_cells(help_text):
 
 def test_lsmagic_lists_every_magic(kernel):
     names = magic_names(kernel)
-    assert names == ["lsmagic", "help", "mesh", "ring", "star", "line", "random", "save", "load", "ps", "stats",
+    assert names == ["lsmagic", "help", "mesh", "ring", "star", "line", "random", "save", "load", "plot", "ps", "stats",
                      "node", "link",
                      "nodes", "reset", "topology", "unlink", "stop", "log", "lua"]
 

@@ -18,6 +18,7 @@ pub const API_DOCS: &[(&str, &str)] = &[
     ("chan", "chan([capacity]): channel with put(v), get([timeout_ms]), close(); put waits while full"),
     ("select", "select(cases, [timeout_ms]): wait on channels and port names; returns index, value"),
     ("after", "after(ms): channel that receives now() once after ms"),
+    ("emit", "emit(key, value): record a time-stamped number that %plot series KEY draws"),
     ("rpc", "rpc.expose(name, fn), rpc.call(node, name, ...), rpc.serve(), rpc.timeout(ms)"),
     ("net.nodes", "net.nodes(): array of node names in creation order"),
     ("net.node", "net.node(NAME): table {name, id, x, y, vm, state, error, sent, received, dropped, memory, ports}"),

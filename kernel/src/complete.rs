@@ -20,7 +20,7 @@ const LUA_KEYWORDS: &[&str] = &[
 /// Names a node program can call, offered in `%%lua` cells.
 const NODE_API: &[&str] = &[
     "print", "me", "ports", "send", "broadcast", "sendto", "hops", "recv", "sleep", "now", "spawn", "chan", "select",
-    "after", "rpc", "string", "table", "math", "coroutine", "utf8", "os", "pairs", "ipairs", "tostring", "tonumber",
+    "after", "rpc", "emit", "string", "table", "math", "coroutine", "utf8", "os", "pairs", "ipairs", "tostring", "tonumber",
     "type", "error", "pcall", "assert", "select", "next", "setmetatable", "getmetatable", "rawget", "rawset",
 ];
 

@@ -156,6 +156,24 @@ pub const MAGICS: &[MagicSpec] = &[
         example: &["%reset\n%ring 3\n%save ring.toml", "%load ring.toml\n%nodes"],
     },
     MagicSpec {
+        name: "plot",
+        cell: false,
+        usage: "%plot messages | latency | series KEY",
+        summary: "Draw messages per node, a histogram of one-way latency, or values programs emitted.",
+        options: &[],
+        subcommands: &["messages", "latency", "series"],
+        details: "`messages` shows bars of messages sent and received per node. `latency` is a\n\
+                  histogram of the one-way latency (ms) of the last messages that reached each inbox.\n\
+                  `series KEY` draws, per node, the values its program recorded with emit(KEY, value),\n\
+                  over time in seconds; each node keeps its last 10,000 samples per key.",
+        example: &[
+            "%reset\n%ring 4",
+            "%%lua all\nfor i = 1, 10 do emit(\"temperature\", 20 + me().id + math.sin(i)) sleep(5) end",
+            "%plot series temperature",
+            "%plot messages",
+        ],
+    },
+    MagicSpec {
         name: "ps",
         cell: false,
         usage: "%ps",
@@ -283,7 +301,8 @@ pub const MAGICS: &[MagicSpec] = &[
                   sendto(node, value), hops(), recv([port], [timeout_ms]), sleep(ms), now() (ms since\n\
                   the network started), spawn(fn, ...), chan([capacity]), select(cases, [timeout_ms]),\n\
                   after(ms), rpc.expose(name, fn), rpc.call(node, name, ...), rpc.serve(),\n\
-                  rpc.timeout(ms). The value a program returns is kept as the node's result\n\
+                  rpc.timeout(ms), emit(key, value) (a sample for %plot series KEY). The value a\n\
+                  program returns is kept as the node's result\n\
                   (net.result(NAME) in a Lua cell).",
         example: &[
             "%reset\n%ring 4",

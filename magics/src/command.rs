@@ -29,6 +29,8 @@ pub enum LineMagic {
     Save { path: String },
     /// `%load FILE`
     Load { path: String },
+    /// `%plot messages | latency | series KEY`
+    Plot { what: PlotKind },
     /// `%ps`
     Ps,
     /// `%stats`
@@ -84,4 +86,12 @@ pub enum WaitMode {
 pub enum CellMagic {
     /// `%%lua TARGETS [--wait SECONDS | --bg]`
     Lua { targets: Selector, wait: WaitMode },
+}
+
+/// What `%plot` draws.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlotKind {
+    Messages,
+    Latency,
+    Series(String),
 }

@@ -12,7 +12,7 @@ mod selector;
 
 pub use catalog::{find as find_magic, MagicSpec, MAGICS};
 pub use cell::{parse_cell, Cell, Segment};
-pub use command::{CellMagic, LineMagic, WaitMode};
+pub use command::{CellMagic, LineMagic, PlotKind, WaitMode};
 pub use error::ParseError;
 pub use parse::{parse_cell_magic, parse_line_magic};
 pub use selector::Selector;

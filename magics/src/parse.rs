@@ -2,7 +2,7 @@
 //! (1-based, in characters) and the token that was expected there.
 
 use crate::catalog::{self, MAGICS};
-use crate::command::{CellMagic, LineMagic, WaitMode};
+use crate::command::{CellMagic, LineMagic, PlotKind, WaitMode};
 use crate::error::ParseError;
 use crate::selector::{is_name_char, Selector};
 
@@ -216,6 +216,27 @@ pub fn parse_line_magic(line: &str) -> Result<LineMagic, ParseError> {
             } else {
                 LineMagic::Load { path }
             })
+        }
+        "plot" => {
+            const EXPECTED: &str = "`messages`, `latency` or `series KEY`";
+            let what = arguments.positional(0, EXPECTED)?;
+            let kind = match what.text.as_str() {
+                "messages" => {
+                    arguments.no_more_positional(1)?;
+                    PlotKind::Messages
+                }
+                "latency" => {
+                    arguments.no_more_positional(1)?;
+                    PlotKind::Latency
+                }
+                "series" => {
+                    let key = arguments.positional(1, "the KEY that programs passed to emit(KEY, value)")?;
+                    arguments.no_more_positional(2)?;
+                    PlotKind::Series(key.text.clone())
+                }
+                _ => return Err(ParseError::new(what.column, EXPECTED, &what.text).for_magic("plot")),
+            };
+            Ok(LineMagic::Plot { what: kind })
         }
         "ps" => no_arguments(&arguments, LineMagic::Ps),
         "stats" => no_arguments(&arguments, LineMagic::Stats),

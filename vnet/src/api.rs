@@ -338,6 +338,38 @@ pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()>
         lua.create_function(move |_, ()| Ok(ctx.shared.epoch.elapsed().as_secs_f64() * 1000.0))?,
     )?;
 
+    let ctx = context.clone();
+    globals.set(
+        "emit",
+        lua.create_function(move |lua, (key, value): (Value, Value)| {
+            let key = match key {
+                Value::String(key) => key.to_str()?.to_string(),
+                other => {
+                    return Err(api_error(lua, &ctx.node.name, format!("emit needs a key string first, got a {}", other.type_name())))
+                }
+            };
+            let value = match value {
+                Value::Integer(value) => value as f64,
+                Value::Number(value) if value.is_finite() => value,
+                other => {
+                    return Err(api_error(
+                        lua,
+                        &ctx.node.name,
+                        format!("emit(\"{key}\", value) needs a finite number, got a {}", other.type_name()),
+                    ))
+                }
+            };
+            let now = ctx.shared.epoch.elapsed().as_secs_f64() * 1000.0;
+            let mut series = ctx.node.series.lock().expect("series lock");
+            let samples = series.entry(key).or_default();
+            if samples.len() == crate::node::SERIES_CAPACITY {
+                samples.pop_front();
+            }
+            samples.push_back((now, value));
+            Ok(())
+        })?,
+    )?;
+
     crate::process::install(lua, context)?;
     crate::channel::install(lua, context)?;
     crate::rpc::install(lua, context)?;

@@ -236,6 +236,32 @@ impl Network {
         Ok(())
     }
 
+    /// Keys recorded with `emit` by any node, sorted.
+    pub fn series_keys(&self) -> Vec<String> {
+        let graph = self.shared.graph.read().expect("graph lock");
+        let mut keys: Vec<String> = graph
+            .nodes()
+            .flat_map(|node| node.series.lock().expect("series lock").keys().cloned().collect::<Vec<_>>())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// The samples of `key` per node that recorded any, in node order: (ms
+    /// since the network started, value).
+    pub fn series(&self, key: &str) -> Vec<(String, Vec<(f64, f64)>)> {
+        let graph = self.shared.graph.read().expect("graph lock");
+        graph
+            .nodes()
+            .filter_map(|node| {
+                let series = node.series.lock().expect("series lock");
+                let samples = series.get(key)?;
+                Some((node.name.clone(), samples.iter().copied().collect()))
+            })
+            .collect()
+    }
+
     /// The source of the last program loaded onto `name`, if any.
     pub fn program_of(&self, name: &str) -> Option<String> {
         let graph = self.shared.graph.read().expect("graph lock");

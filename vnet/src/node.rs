@@ -176,7 +176,13 @@ pub(crate) struct Node {
     pub waiting: AtomicUsize,
     /// Bytes the VM had allocated when its task last looked.
     pub memory: AtomicUsize,
+    /// Samples recorded with `emit(key, value)`: (ms since the network
+    /// started, value), at most `SERIES_CAPACITY` per key.
+    pub series: Mutex<std::collections::BTreeMap<String, std::collections::VecDeque<(f64, f64)>>>,
 }
+
+/// Samples kept per node and key; older samples are dropped first.
+pub const SERIES_CAPACITY: usize = 10_000;
 
 impl Node {
     pub(crate) fn new(name: String, id: u64, position: (f64, f64), ports: &[String], seed: u64) -> Node {
@@ -199,6 +205,7 @@ impl Node {
             live: AtomicUsize::new(0),
             waiting: AtomicUsize::new(0),
             memory: AtomicUsize::new(0),
+            series: Mutex::new(std::collections::BTreeMap::new()),
         }
     }
 

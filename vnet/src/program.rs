@@ -89,6 +89,7 @@ pub(crate) fn start(
         *node.result.lock().expect("result lock") = None;
         *node.error.lock().expect("error lock") = None;
         *node.program.lock().expect("program lock") = Some(source.to_string());
+        node.series.lock().expect("series lock").clear();
         node.live.store(0, Ordering::Release);
         node.waiting.store(0, Ordering::Release);
         node.set_state(NodeState::Running);

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use mlua::Lua;
 use vnet::{NodeState, WaitOutcome};
-use vnetos_magics::{CellMagic, LineMagic, Selector, WaitMode, MAGICS};
+use vnetos_magics::{CellMagic, LineMagic, PlotKind, Selector, WaitMode, MAGICS};
 
 use super::cell::{CellError, CELL_CHUNK};
 use super::live::{self, LiveView, StartProgress};
@@ -110,6 +110,40 @@ pub fn run_line_magic(_lua: &Lua, shared: &Shared, magic: &LineMagic) -> Result<
                 ));
             }
             out.stdout(&text);
+        }
+        LineMagic::Plot { what } => {
+            let chart = match what {
+                PlotKind::Messages => {
+                    let rows: Vec<(String, u64, u64)> = network
+                        .nodes()
+                        .into_iter()
+                        .map(|node| (node.name, node.stats.sent, node.stats.received))
+                        .collect();
+                    render::chart::messages(&rows)
+                }
+                PlotKind::Latency => {
+                    let samples: Vec<f64> = network
+                        .node_names()
+                        .iter()
+                        .flat_map(|name| network.latency_samples(name).unwrap_or_default())
+                        .collect();
+                    render::chart::latency(&samples)
+                }
+                PlotKind::Series(key) => {
+                    let series = network.series(key);
+                    if series.is_empty() {
+                        let keys = network.series_keys();
+                        let known = if keys.is_empty() {
+                            "no program has called emit(KEY, value) yet".to_string()
+                        } else {
+                            format!("the recorded keys are {}", keys.join(", "))
+                        };
+                        return Err(CellError::new("PlotError", format!("no samples of `{key}`; {known}")));
+                    }
+                    render::chart::series(key, &series)
+                }
+            };
+            out.display(chart, None);
         }
         LineMagic::Ps => out.display(render::table::processes(&network.nodes()), None),
         LineMagic::Stats => {

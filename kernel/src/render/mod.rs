@@ -1,6 +1,7 @@
 //! Rich output: tables as HTML with a plain-text fallback, and pictures as
 //! SVG drawn by plotters with a font the binary carries.
 
+pub mod chart;
 pub mod table;
 pub mod topology;
 
