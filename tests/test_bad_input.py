@@ -130,3 +130,10 @@ def test_recv_errors_name_program_line(fresh):
     assert "n0: error: cell:3: node `n0` has no port `nosuch`; its ports are prev, next" in fresh.stderr(outputs)
     _, outputs = fresh.execute("%%lua n0\nrecv('prev', 'soon')")
     assert "n0: error: cell:2: recv expects a timeout in ms as its second argument, got a string" in fresh.stderr(outputs)
+
+
+def test_javascript_vm_not_built_yet(fresh):
+    error = only_error(fresh, "%node add a --vm js")
+    assert error["evalue"] == ("line 1, column 18: expected `lua` (JavaScript VMs are not built yet), found `js` "
+                               "(see `%help node`)")
+    assert fresh.stdout(fresh.run_ok("%node add a --vm lua\nprint(net.node('a').vm)")).endswith("lua\n")

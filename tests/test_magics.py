@@ -26,7 +26,7 @@ def test_lsmagic_lists_every_magic(kernel):
     names = magic_names(kernel)
     assert names == ["lsmagic", "help", "mesh", "ring", "star", "line", "random", "save", "load", "plot", "ps", "stats",
                      "node", "link",
-                     "nodes", "reset", "topology", "unlink", "stop", "log", "lua"]
+                     "nodes", "reset", "topology", "unlink", "stop", "log", "eval", "shell", "lua"]
 
 
 def test_every_help_example_runs(fresh):
@@ -181,3 +181,16 @@ def test_many_programs_show_start_progress(fresh):
     assert [text.split(" (")[0] for text in texts] == [
         "started 500 of 1600 programs", "started 1000 of 1600 programs",
         "started 1500 of 1600 programs", "started 1600 of 1600 programs"]
+
+
+def test_eval_and_shell_reach_running_vm(fresh):
+    fresh.run_ok("%node add sensor")
+    fresh.run_ok("%%lua sensor --bg\ncount = 0\nwhile true do count = count + 1 sleep(5) end")
+    assert fresh.stdout(fresh.run_ok("%eval sensor count > 0, type(count)")) == "true\tnumber\n"
+    assert fresh.stdout(fresh.run_ok("%%shell sensor\ncount = -100\nreturn count < 0")) == "true\n"
+    reply, _ = fresh.execute("%eval sensor nosuch.field")
+    assert reply["evalue"].startswith("eval:1: attempt to index a nil value (global 'nosuch')")
+    fresh.run_ok("%stop sensor")
+    reply, _ = fresh.execute("%eval sensor count")
+    assert reply["evalue"] == ("node `sensor` runs no program (state stopped); "
+                               "%eval reaches the VM of a running or waiting program")

@@ -198,11 +198,12 @@ pub const MAGICS: &[MagicSpec] = &[
     MagicSpec {
         name: "node",
         cell: false,
-        usage: "%node add NAME [--at X,Y] [--ports a,b]\n%node rm NAME",
+        usage: "%node add NAME [--vm lua] [--at X,Y] [--ports a,b]\n%node rm NAME",
         summary: "Add or remove one Lua i-node.",
-        options: &["--at", "--ports"],
+        options: &["--vm", "--at", "--ports"],
         subcommands: &["add", "rm"],
-        details: "--at sets the position used by %topology (default: next free place on a line).\n\
+        details: "--vm chooses the interpreter; only `lua` exists so far.\n\
+                  --at sets the position used by %topology (default: next free place on a line).\n\
                   --ports lists the port names, comma-separated (default: p0).\n\
                   Removing a node also removes its links and stops its program.",
         example: &["%node add sink --at 2,0 --ports p0,p1\n%node rm sink"],
@@ -282,6 +283,38 @@ pub const MAGICS: &[MagicSpec] = &[
         details: "Each console keeps its last 1000 lines, including output printed while no cell\n\
                   was waiting, such as that of programs started with --bg.",
         example: &["%reset\n%node add a", "%%lua a\nprint(\"hello\")", "%log a --tail 5"],
+    },
+    MagicSpec {
+        name: "eval",
+        cell: false,
+        usage: "%eval NODE EXPR",
+        summary: "Evaluate EXPR (or a statement) in the running VM of NODE and show its values.",
+        options: &[],
+        subcommands: &[],
+        details: "EXPR sees the program's globals. It runs between the program's own steps, so it\n\
+                  never races with it; it needs a program that is running or waiting.",
+        example: &[
+            "%reset\n%node add sensor",
+            "%%lua sensor --bg\nreadings = 0\nwhile true do readings = readings + 1 sleep(10) end",
+            "%eval sensor readings > 0",
+            "%stop sensor",
+        ],
+    },
+    MagicSpec {
+        name: "shell",
+        cell: true,
+        usage: "%%shell NODE",
+        summary: "Run the rest of the cell in the running VM of NODE (the monitor shell).",
+        options: &[],
+        subcommands: &[],
+        details: "The cell may hold several statements; the values of a final `return` are shown.\n\
+                  Like %eval it needs a program that is running or waiting.",
+        example: &[
+            "%reset\n%node add sensor",
+            "%%lua sensor --bg\nthreshold = 5\nrpc.serve()",
+            "%%shell sensor\nthreshold = threshold * 2\nreturn threshold",
+            "%stop sensor",
+        ],
     },
     MagicSpec {
         name: "lua",

@@ -31,6 +31,8 @@ pub enum LineMagic {
     Load { path: String },
     /// `%plot messages | latency | series KEY`
     Plot { what: PlotKind },
+    /// `%eval NODE EXPR`: EXPR is the rest of the line, as typed.
+    Eval { node: String, code: String },
     /// `%ps`
     Ps,
     /// `%stats`
@@ -86,6 +88,8 @@ pub enum WaitMode {
 pub enum CellMagic {
     /// `%%lua TARGETS [--wait SECONDS | --bg]`
     Lua { targets: Selector, wait: WaitMode },
+    /// `%%shell NODE`: run the body in the node's running VM.
+    Shell { node: String },
 }
 
 /// What `%plot` draws.

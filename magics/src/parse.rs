@@ -165,6 +165,9 @@ fn unknown_magic(token: &Token, name: &str, sigil: &str) -> ParseError {
 
 /// Parses a line that starts with `%`.
 pub fn parse_line_magic(line: &str) -> Result<LineMagic, ParseError> {
+    if line.split_whitespace().next() == Some("%eval") {
+        return parse_eval(line);
+    }
     let arguments = split(line, "%")?;
     match arguments.name.as_str() {
         "lsmagic" => no_arguments(&arguments, LineMagic::LsMagic),
@@ -269,8 +272,40 @@ pub fn parse_cell_magic(line: &str) -> Result<CellMagic, ParseError> {
             let wait = parse_wait(&arguments)?;
             Ok(CellMagic::Lua { targets, wait })
         }
+        "shell" => {
+            let node = arguments.positional(0, "a node name")?;
+            check_name(node, "a node name of letters, digits, `_`, `-` or `.`", "shell")?;
+            arguments.no_more_positional(1)?;
+            Ok(CellMagic::Shell {
+                node: node.text.clone(),
+            })
+        }
         other => unreachable!("catalog magic `{other}` has no parser"),
     }
+}
+
+/// `%eval NODE EXPR` keeps EXPR exactly as typed, spaces and all.
+fn parse_eval(line: &str) -> Result<LineMagic, ParseError> {
+    let after_name = line.trim_start()["%eval".len()..].trim_start();
+    let node_column = line.chars().count() - after_name.chars().count() + 1;
+    let node: String = after_name.chars().take_while(|c| !c.is_whitespace()).collect();
+    if node.is_empty() {
+        return Err(ParseError::new(node_column, "a node name", "").for_magic("eval"));
+    }
+    check_name(
+        &Token {
+            text: node.clone(),
+            column: node_column,
+        },
+        "a node name of letters, digits, `_`, `-` or `.`",
+        "eval",
+    )?;
+    let code = after_name[node.len()..].trim().to_string();
+    if code.is_empty() {
+        return Err(ParseError::new(line.chars().count() + 1, "a Lua expression or statement after the node name", "")
+            .for_magic("eval"));
+    }
+    Ok(LineMagic::Eval { node, code })
 }
 
 fn no_arguments(arguments: &Arguments, magic: LineMagic) -> Result<LineMagic, ParseError> {
@@ -367,6 +402,11 @@ fn parse_node(arguments: &Arguments) -> Result<LineMagic, ParseError> {
             .for_magic("node"));
     }
     arguments.no_more_positional(2)?;
+    if let Some((_, Some(vm))) = arguments.option("--vm") {
+        if vm.text != "lua" {
+            return Err(ParseError::new(vm.column, "`lua` (JavaScript VMs are not built yet)", &vm.text).for_magic("node"));
+        }
+    }
     match action.text.as_str() {
         "add" => Ok(LineMagic::NodeAdd {
             name: name.text.clone(),
@@ -572,6 +612,23 @@ mod tests {
     }
 
     #[test]
+    fn eval_keeps_expression_text() {
+        assert_eq!(
+            parse_line_magic("%eval n1  count + 1 ").unwrap(),
+            LineMagic::Eval {
+                node: "n1".into(),
+                code: "count + 1".into()
+            }
+        );
+        assert_eq!(parse_line_magic("%eval n1").unwrap_err().column, 9);
+        assert_eq!(parse_line_magic("%eval").unwrap_err().column, 6);
+        assert_eq!(
+            parse_cell_magic("%%shell n2").unwrap(),
+            CellMagic::Shell { node: "n2".into() }
+        );
+    }
+
+    #[test]
     fn generators_parse() {
         assert_eq!(
             parse_line_magic("%star 5").unwrap(),
@@ -640,10 +697,14 @@ mod tests {
 
     #[test]
     fn lua_cell_magic_wait_modes() {
-        let CellMagic::Lua { wait, targets } = parse_cell_magic("%%lua n* --wait 2.5").unwrap();
+        let CellMagic::Lua { wait, targets } = parse_cell_magic("%%lua n* --wait 2.5").unwrap() else {
+            panic!("expected %%lua")
+        };
         assert_eq!(wait, WaitMode::Seconds(2.5));
         assert!(targets.matches("n3"));
-        let CellMagic::Lua { wait, .. } = parse_cell_magic("%%lua all --bg").unwrap();
+        let CellMagic::Lua { wait, .. } = parse_cell_magic("%%lua all --bg").unwrap() else {
+            panic!("expected %%lua")
+        };
         assert_eq!(wait, WaitMode::Background);
         let error = parse_cell_magic("%%lua all --wait soon").unwrap_err();
         assert_eq!(error.column, 18);

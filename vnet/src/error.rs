@@ -22,6 +22,9 @@ pub enum Error {
     #[error("invalid link: {0}")]
     InvalidLink(String),
 
+    #[error("{0}")]
+    Eval(String),
+
     #[error("invalid network description: {0}")]
     InvalidSpec(String),
 

@@ -9,6 +9,7 @@ mod console;
 mod error;
 mod graph;
 mod inbox;
+mod monitor;
 mod network;
 mod node;
 mod process;

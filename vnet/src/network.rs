@@ -236,6 +236,14 @@ impl Network {
         Ok(())
     }
 
+    /// Runs `action` on the run handle of `name`, if a program runs there.
+    pub(crate) fn with_run<R>(&self, name: &str, action: impl FnOnce(&crate::node::RunHandle) -> R) -> Option<R> {
+        let graph = self.shared.graph.read().expect("graph lock");
+        let node = graph.get(name).ok()?;
+        let run = node.run.lock().expect("run lock");
+        run.as_ref().map(action)
+    }
+
     /// Keys recorded with `emit` by any node, sorted.
     pub fn series_keys(&self) -> Vec<String> {
         let graph = self.shared.graph.read().expect("graph lock");

@@ -149,6 +149,8 @@ pub(crate) struct RunHandle {
     pub calls: mpsc::UnboundedSender<Envelope>,
     /// Calls this node made that wait for a reply, by call id.
     pub pending: Arc<Mutex<HashMap<u64, oneshot::Sender<CallResult>>>>,
+    /// Code to evaluate in the running VM (`%eval`, `%%shell`).
+    pub evals: mpsc::UnboundedSender<crate::monitor::EvalRequest>,
 }
 
 pub(crate) struct Node {

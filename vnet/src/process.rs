@@ -127,6 +127,7 @@ pub(crate) async fn drive(
     signal: &StopSignal,
     mut spawned: mpsc::UnboundedReceiver<ProcessFuture>,
     mut calls: mpsc::UnboundedReceiver<Envelope>,
+    mut evals: mpsc::UnboundedReceiver<crate::monitor::EvalRequest>,
 ) -> RunEnd {
     let mut running: FuturesUnordered<ProcessFuture> = FuturesUnordered::new();
     let mut main_values = MultiValue::new();
@@ -143,6 +144,7 @@ pub(crate) async fn drive(
             _ = signal.stopped() => return RunEnd::Stopped,
             Some(process) = spawned.recv() => running.push(process),
             Some(call) = calls.recv() => crate::rpc::serve_call(lua, context, call),
+            Some(request) = evals.recv() => crate::monitor::serve(lua, context, request),
             Some(end) = running.next() => match end.result {
                 Ok(values) => {
                     if end.main {

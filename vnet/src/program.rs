@@ -50,6 +50,7 @@ pub(crate) fn start(
     let signal = StopSignal::new();
     let (spawner, spawned) = mpsc::unbounded_channel();
     let (calls_sender, calls) = mpsc::unbounded_channel();
+    let (evals_sender, evals) = mpsc::unbounded_channel();
     let pending = Arc::new(Mutex::new(HashMap::new()));
     let limits = *node.limits.lock().expect("limits lock");
     let context = Arc::new(NodeContext {
@@ -82,6 +83,7 @@ pub(crate) fn start(
         if let Some(previous) = run.replace(RunHandle {
             signal: signal.clone(),
             calls: calls_sender,
+            evals: evals_sender,
             pending,
         }) {
             previous.signal.stop();
@@ -98,7 +100,7 @@ pub(crate) fn start(
     tracing::debug!(node = %node.name, vm = "lua", "program started");
 
     runtime.spawn(async move {
-        let end = process::drive(&lua, &context, &signal, spawned, calls).await;
+        let end = process::drive(&lua, &context, &signal, spawned, calls, evals).await;
         node.memory.store(lua.used_memory(), Ordering::Relaxed);
         finish(&context, &signal, end);
         let shared = context.shared.clone();

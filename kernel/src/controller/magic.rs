@@ -12,6 +12,9 @@ use super::Shared;
 use crate::iopub::Outbox;
 use crate::render;
 
+/// How long `%eval` and `%%shell` wait for the node to run the code.
+const EVAL_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How long stopped programs get to end after an interrupt before the cell
 /// replies anyway.
 const STOP_GRACE: Duration = Duration::from_secs(1);
@@ -144,6 +147,10 @@ pub fn run_line_magic(_lua: &Lua, shared: &Shared, magic: &LineMagic) -> Result<
                 }
             };
             out.display(chart, None);
+        }
+        LineMagic::Eval { node, code } => {
+            let text = network.eval(node, code, EVAL_TIMEOUT).map_err(network_error)?;
+            out.stdout(&format!("{text}\n"));
         }
         LineMagic::Ps => out.display(render::table::processes(&network.nodes()), None),
         LineMagic::Stats => {
@@ -295,6 +302,14 @@ pub fn resolve_targets(shared: &Shared, targets: &Selector) -> Result<Vec<String
 pub fn run_cell_magic(shared: &Shared, magic: &CellMagic, body: &str) -> Result<(), CellError> {
     match magic {
         CellMagic::Lua { targets, wait } => run_programs(shared, targets, *wait, body),
+        CellMagic::Shell { node } => {
+            let out = outbox(shared)?;
+            let text = shared.network.eval(node, body, EVAL_TIMEOUT).map_err(network_error)?;
+            if !text.is_empty() {
+                out.stdout(&format!("{text}\n"));
+            }
+            Ok(())
+        }
     }
 }
 

@@ -1,0 +1,108 @@
+//! The monitor shell: Lua code evaluated inside a node's running VM, for
+//! `%eval NODE EXPR` and `%%shell NODE`. The code runs as one more process
+//! of the node, so it sees the program's globals and never runs at the same
+//! time as the program's own Lua code.
+
+use std::sync::atomic::Ordering;
+use std::sync::{mpsc as std_mpsc, Arc};
+use std::time::Duration;
+
+use mlua::{Lua, MultiValue};
+
+use crate::api::NodeContext;
+use crate::error::Error;
+use crate::network::Network;
+use crate::process::{ProcessEnd, ProcessFuture};
+
+/// Code to run and where its printed result goes.
+pub(crate) struct EvalRequest {
+    pub code: String,
+    pub reply: std_mpsc::Sender<Result<String, String>>,
+}
+
+/// Compiles `code` as an expression when it is one, else as statements.
+fn compile(lua: &Lua, code: &str) -> mlua::Result<mlua::Function> {
+    lua.load(format!("return {code}"))
+        .set_name("=eval")
+        .into_function()
+        .or_else(|_| lua.load(code).set_name("=eval").into_function())
+}
+
+pub(crate) fn serve(lua: &Lua, context: &Arc<NodeContext>, request: EvalRequest) {
+    let function = match compile(lua, &request.code) {
+        Ok(function) => function,
+        Err(error) => {
+            let _ = request.reply.send(Err(crate::program::describe_error(&error, context)));
+            return;
+        }
+    };
+    let thread = match lua.create_thread(function) {
+        Ok(thread) => thread,
+        Err(error) => {
+            let _ = request.reply.send(Err(error.to_string()));
+            return;
+        }
+    };
+    let pointer = thread.to_pointer() as usize;
+    let running = match thread.into_async::<MultiValue>(()) {
+        Ok(running) => running,
+        Err(error) => {
+            let _ = request.reply.send(Err(error.to_string()));
+            return;
+        }
+    };
+    context.driven.lock().expect("driven lock").push(pointer);
+    context.node.live.fetch_add(1, Ordering::AcqRel);
+    let ctx = context.clone();
+    let lua = lua.clone();
+    let future: ProcessFuture = Box::pin(async move {
+        let result = running.await;
+        ctx.driven.lock().expect("driven lock").retain(|driven| *driven != pointer);
+        ctx.node.live.fetch_sub(1, Ordering::AcqRel);
+        let text = match result {
+            Ok(values) => show(&lua, values),
+            Err(error) => Err(crate::program::describe_error(&error, &ctx)),
+        };
+        let _ = request.reply.send(text);
+        ProcessEnd {
+            main: false,
+            label: "eval".to_string(),
+            result: Ok(MultiValue::new()),
+        }
+    });
+    let _ = context.spawner.send(future);
+}
+
+/// Joins the values with tabs, as `print` shows them.
+fn show(lua: &Lua, values: MultiValue) -> Result<String, String> {
+    let tostring: mlua::Function = lua.globals().get("tostring").map_err(|error| error.to_string())?;
+    let mut parts = Vec::new();
+    for value in values {
+        parts.push(tostring.call::<String>(value).map_err(|error| error.to_string())?);
+    }
+    Ok(parts.join("\t"))
+}
+
+impl Network {
+    /// Evaluates `code` in the running VM of `name` and returns its values
+    /// as text. Fails when the node runs no program or `timeout` passes.
+    pub fn eval(&self, name: &str, code: &str, timeout: Duration) -> Result<String, Error> {
+        let info = self.node(name)?;
+        let (reply, answer) = std_mpsc::channel();
+        let sent = self.with_run(name, |run| run.evals.send(EvalRequest { code: code.to_string(), reply }).is_ok());
+        if sent != Some(true) {
+            return Err(Error::Eval(format!(
+                "node `{name}` runs no program (state {}); %eval reaches the VM of a running or waiting program",
+                info.state.as_str()
+            )));
+        }
+        match answer.recv_timeout(timeout) {
+            Ok(Ok(text)) => Ok(text),
+            Ok(Err(message)) => Err(Error::Eval(message)),
+            Err(_) => Err(Error::Eval(format!(
+                "node `{name}` did not answer within {} s; its program may be busy in a long computation",
+                timeout.as_secs_f64()
+            ))),
+        }
+    }
+}
