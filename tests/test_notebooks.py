@@ -27,7 +27,8 @@ def svgs(cell):
 
 
 def test_every_notebook_is_tested():
-    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == ["01-first-network.ipynb"]
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == [
+        "01-first-network.ipynb", "02-programming-nodes.ipynb"]
 
 
 def test_first_network_elects_one_leader():
@@ -55,3 +56,28 @@ def test_first_network_elects_one_leader():
     assert stream_text(agreement) == "16 of 16 nodes agree on leader n3_3\n"
 
     assert "16 nodes, 24 links (16 done)" in svgs(last_picture)[0]
+
+
+def test_programming_nodes_lesson():
+    cells = execute("02-programming-nodes.ipynb")
+    for cell in cells:
+        errors = [o for o in cell.outputs if o["output_type"] == "error"]
+        assert errors == [], (cell.source, errors)
+        assert stream_text(cell, "stderr") == "", cell.source
+
+    build, channels, select, routing, lossy, repeat, stats = cells
+    assert "added a 5x5 mesh: 25 nodes, n0_0..n4_4" in stream_text(build)
+    assert stream_text(channels) == "n0_0: sampled\t10\treadings, total\t385\n"
+    assert stream_text(select) == "n0_0: port east first:\thello from n0_1\n"
+    assert stream_text(routing) == "n4_4: n0_0\tsays\t21.5\t- arrived on\tnorth\tafter\t8\thops\n"
+
+    received = int(re.fullmatch(r"b received (\d+) of 100 messages\n", stream_text(lossy)).group(1))
+    assert 50 <= received <= 90
+    lines = stream_text(repeat).splitlines()
+    assert lines[0] == "same seed, same losses:\ttrue"
+    other = int(re.fullmatch(r"another seed keeps\t(\d+)\tmessages", lines[1]).group(1))
+
+    tables = [o["data"]["text/plain"] for o in stats.outputs if o["output_type"] == "display_data"]
+    node_rows = {line.split()[0]: line.split() for line in tables[0].splitlines()[1:3]}
+    assert node_rows["a"][1:4] == ["100", "0", str(100 - other)]
+    assert node_rows["b"][2] == str(other)
