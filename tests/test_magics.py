@@ -194,3 +194,16 @@ def test_eval_and_shell_reach_running_vm(fresh):
     reply, _ = fresh.execute("%eval sensor count")
     assert reply["evalue"] == ("node `sensor` runs no program (state stopped); "
                                "%eval reaches the VM of a running or waiting program")
+
+
+def test_nodes_table_and_reset(fresh):
+    fresh.run_ok("%node add a --at 1,2 --ports p0,p1\n%node add b\n%link a:p1 b:p0")
+    text, html = display_text(fresh.run_ok("%nodes"))
+    assert text.splitlines() == [
+        "name  id  position  state  ports (peer)  sent  received",
+        "a     0   1,2       idle   p0 p1 (b:p0)  0     0",
+        "b     1   1,0       idle   p0 (a:p1)     0     0",
+        "2 nodes",
+    ]
+    assert "<td>p0 p1 (b:p0)</td>" in html
+    assert fresh.stdout(fresh.run_ok("%reset")) == "removed 2 nodes; the network is empty\n"
