@@ -55,7 +55,8 @@ def test_background_output_goes_to_log_not_old_cell(fresh):
     time.sleep(0.2)
     second = fresh.run_ok("x = 1")
     third = fresh.run_ok("y = 2")
-    assert second == [] and third == []
+    assert second == []
+    assert third == []
     deadline = time.monotonic() + 20
     while fresh.stdout(fresh.run_ok('print(net.node("ticker").state)')) != "done\n":
         assert time.monotonic() < deadline, "the background program did not finish"

@@ -46,7 +46,7 @@ pub const API_DOCS: &[(&str, &str)] = &[
 ];
 
 
-/// The text of `%help net`.
+/// Builds the text of `%help net`.
 pub fn net_help() -> String {
     let mut text = String::from(
         "net: the controller's view of the network, for plain Lua cells\n\n\

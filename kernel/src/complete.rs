@@ -29,7 +29,8 @@ fn in_program_body(code: &str, line_start: usize) -> bool {
     code.trim_start().starts_with("%%lua") && line_start > code.len() - code.trim_start().len()
 }
 
-/// The line around `cursor`: its characters and the cursor's offset in it.
+/// Returns the line around `cursor`: its characters, where it starts, and
+/// the cursor's offset in it.
 fn line_at(code: &str, cursor: usize) -> (Vec<char>, usize, usize) {
     let chars: Vec<char> = code.chars().collect();
     let cursor = cursor.min(chars.len());

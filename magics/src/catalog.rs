@@ -2,7 +2,7 @@
 //! each. `%lsmagic`, `%help`, completion and inspection all read it, so a
 //! magic documented here is documented everywhere.
 
-/// What one magic is and how to call it.
+/// The description of one magic: name, usage, options, help and example.
 #[derive(Debug)]
 pub struct MagicSpec {
     pub name: &'static str,
@@ -21,13 +21,13 @@ pub struct MagicSpec {
 }
 
 impl MagicSpec {
-    /// The name as typed in a cell, with its `%` or `%%`.
+    /// Returns the name as typed in a cell, with its `%` or `%%`.
     pub fn invocation(&self) -> String {
         let sigil = if self.cell { "%%" } else { "%" };
         format!("{sigil}{}", self.name)
     }
 
-    /// The full help text of `%help NAME`.
+    /// Builds the full help text of `%help NAME`.
     pub fn help(&self) -> String {
         let mut text = format!("{}\n\n{}\n", self.usage, self.summary);
         if !self.details.is_empty() {

@@ -92,7 +92,7 @@ pub enum CellMagic {
     Shell { node: String },
 }
 
-/// What `%plot` draws.
+/// The chart `%plot` draws.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlotKind {
     Messages,

@@ -1,7 +1,7 @@
 //! The VNetOS cell language: a cell is Lua, line magics (`%mesh 4x4`) or one
 //! cell magic (`%%lua n*`). This crate turns cell text into typed commands,
-//! holds the help text and lists the names that completion offers. It knows
-//! nothing of the network runtime or of Jupyter.
+//! provides the help text and lists the names that completion offers. It
+//! depends on neither the network runtime nor Jupyter.
 
 mod catalog;
 mod cell;

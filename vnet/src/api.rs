@@ -1,6 +1,6 @@
 //! The node API that programs call: console, identity, ports, messages,
 //! routing and time. Calls that wait are async functions, so a waiting
-//! process holds no thread.
+//! process occupies no thread.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -74,7 +74,7 @@ pub(crate) fn api_error(lua: &Lua, node: &str, message: impl Into<String>) -> ml
     }
 }
 
-/// The innermost stack frame in the program's own code, skipping C
+/// Finds the innermost stack frame in the program's own code, skipping C
 /// functions and the wrappers mlua puts around async functions.
 fn caller_position(lua: &Lua) -> Option<(String, usize)> {
     (1..12).find_map(|level| {

@@ -1,6 +1,6 @@
 //! The VNetOS network runtime: a graph of named nodes with ports and links,
 //! one Lua VM per running program, and the router that carries messages
-//! between ports. It knows nothing of Jupyter; the kernel drives it through
+//! between ports. It does not depend on Jupyter: the kernel drives it through
 //! [`Network`] and reads node consoles through a [`ConsoleSink`].
 
 mod api;

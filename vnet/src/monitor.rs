@@ -1,9 +1,8 @@
 //! The monitor shell: Lua code evaluated inside a node's running VM, for
 //! `%eval NODE EXPR` and `%%shell NODE`. The code runs as one more process
-//! of the node, so it sees the program's globals and never runs at the same
+//! of the node, so it can read the program's globals and never runs at the same
 //! time as the program's own Lua code.
 
-use std::sync::atomic::Ordering;
 use std::sync::{mpsc as std_mpsc, Arc};
 use std::time::Duration;
 
@@ -12,7 +11,7 @@ use mlua::{Lua, MultiValue};
 use crate::api::NodeContext;
 use crate::error::Error;
 use crate::network::Network;
-use crate::process::{ProcessEnd, ProcessFuture};
+use crate::process::ProcessEnd;
 
 /// Code to run and where its printed result goes.
 pub(crate) struct EvalRequest {
@@ -36,32 +35,12 @@ pub(crate) fn serve(lua: &Lua, context: &Arc<NodeContext>, request: EvalRequest)
             return;
         }
     };
-    let thread = match lua.create_thread(function) {
-        Ok(thread) => thread,
-        Err(error) => {
-            let _ = request.reply.send(Err(error.to_string()));
-            return;
-        }
-    };
-    let pointer = thread.to_pointer() as usize;
-    let running = match thread.into_async::<MultiValue>(()) {
-        Ok(running) => running,
-        Err(error) => {
-            let _ = request.reply.send(Err(error.to_string()));
-            return;
-        }
-    };
-    context.driven.lock().expect("driven lock").push(pointer);
-    context.node.live.fetch_add(1, Ordering::AcqRel);
-    let ctx = context.clone();
-    let lua = lua.clone();
-    let future: ProcessFuture = Box::pin(async move {
-        let result = running.await;
-        ctx.driven.lock().expect("driven lock").retain(|driven| *driven != pointer);
-        ctx.node.live.fetch_sub(1, Ordering::AcqRel);
+    let lua_for_text = lua.clone();
+    let reply = request.reply.clone();
+    let started = crate::process::drive_function(lua, context, function, MultiValue::new(), move |ctx, result| {
         let text = match result {
-            Ok(values) => show(&lua, values),
-            Err(error) => Err(crate::program::describe_error(&error, &ctx)),
+            Ok(values) => show(&lua_for_text, values),
+            Err(error) => Err(crate::program::describe_error(&error, ctx)),
         };
         let _ = request.reply.send(text);
         ProcessEnd {
@@ -70,7 +49,9 @@ pub(crate) fn serve(lua: &Lua, context: &Arc<NodeContext>, request: EvalRequest)
             result: Ok(MultiValue::new()),
         }
     });
-    let _ = context.spawner.send(future);
+    if let Err(error) = started {
+        let _ = reply.send(Err(error.to_string()));
+    }
 }
 
 /// Joins the values with tabs, as `print` shows them.
@@ -100,7 +81,7 @@ impl Network {
             Ok(Ok(text)) => Ok(text),
             Ok(Err(message)) => Err(Error::Eval(message)),
             Err(_) => Err(Error::Eval(format!(
-                "node `{name}` did not answer within {} s; its program may be busy in a long computation",
+                "node `{name}` did not return a result within {} s; its program may be busy in a long computation",
                 timeout.as_secs_f64()
             ))),
         }

@@ -256,8 +256,8 @@ impl Network {
         keys
     }
 
-    /// The samples of `key` per node that recorded any, in node order: (ms
-    /// since the network started, value).
+    /// Returns the samples of `key` per node that recorded any, in node
+    /// order, as (ms since the network started, value).
     pub fn series(&self, key: &str) -> Vec<(String, Vec<(f64, f64)>)> {
         let graph = self.shared.graph.read().expect("graph lock");
         graph
@@ -270,7 +270,7 @@ impl Network {
             .collect()
     }
 
-    /// The source of the last program loaded onto `name`, if any.
+    /// Returns the source of the last program loaded onto `name`, if any.
     pub fn program_of(&self, name: &str) -> Option<String> {
         let graph = self.shared.graph.read().expect("graph lock");
         let node = graph.get(name).ok()?;
@@ -315,8 +315,8 @@ impl Network {
         stats
     }
 
-    /// The one-way latencies, in ms, of the last messages that reached the
-    /// inbox of `name` (at most `LATENCY_SAMPLES`).
+    /// Returns the one-way latencies, in ms, of the last messages that
+    /// reached the inbox of `name` (at most `LATENCY_SAMPLES`).
     pub fn latency_samples(&self, name: &str) -> Result<Vec<f64>, Error> {
         let graph = self.shared.graph.read().expect("graph lock");
         let node = graph.get(name)?;

@@ -142,7 +142,7 @@ impl Port {
 /// The result of a remote procedure call: result values, or an error message.
 pub(crate) type CallResult = Result<Json, String>;
 
-/// What the router needs to reach the program running on a node.
+/// The router's handle on the program running on a node.
 pub(crate) struct RunHandle {
     pub signal: StopSignal,
     /// Incoming calls, served by the node's task.
@@ -211,8 +211,8 @@ impl Node {
         }
     }
 
-    /// The state as users see it: a running node whose processes all wait
-    /// is shown as waiting.
+    /// Returns the state shown to users: a running node whose processes
+    /// all wait is shown as waiting.
     pub(crate) fn state(&self) -> NodeState {
         let state = NodeState::from_u8(self.state.load(Ordering::Acquire));
         if state == NodeState::Running {

@@ -18,7 +18,7 @@ use crate::api::{api_error, NodeContext, Waiting};
 use crate::inbox::Envelope;
 use crate::stop::StopSignal;
 
-/// How one process ended. `main` marks the program itself.
+/// The end of one process. `main` marks the program itself.
 pub(crate) struct ProcessEnd {
     pub main: bool,
     pub label: String,
@@ -27,7 +27,7 @@ pub(crate) struct ProcessEnd {
 
 pub(crate) type ProcessFuture = Pin<Box<dyn Future<Output = ProcessEnd> + Send>>;
 
-/// How a whole run ended.
+/// The outcome of a whole run.
 pub(crate) enum RunEnd {
     Done(MultiValue),
     Failed(String, mlua::Error),
@@ -37,7 +37,35 @@ pub(crate) enum RunEnd {
 /// The result a finished process leaves for `join`.
 type Slot = Arc<Mutex<Option<Result<MultiValue, String>>>>;
 
-/// Starts `function` as a process driven by the node's task.
+/// Hands `function` to the node's task as a new process: the hook may
+/// preempt it, it counts as live until it ends, and `on_end` turns its
+/// outcome into the process's end.
+pub(crate) fn drive_function(
+    lua: &Lua,
+    context: &Arc<NodeContext>,
+    function: Function,
+    args: MultiValue,
+    on_end: impl FnOnce(&Arc<NodeContext>, mlua::Result<MultiValue>) -> ProcessEnd + Send + 'static,
+) -> mlua::Result<()> {
+    let thread = lua.create_thread(function)?;
+    let pointer = thread.to_pointer() as usize;
+    let running = thread.into_async::<MultiValue>(args)?;
+    context.driven.lock().expect("driven lock").push(pointer);
+    context.node.live.fetch_add(1, Ordering::AcqRel);
+    let ctx = context.clone();
+    let future: ProcessFuture = Box::pin(async move {
+        let result = running.await;
+        ctx.driven.lock().expect("driven lock").retain(|driven| *driven != pointer);
+        ctx.node.live.fetch_sub(1, Ordering::AcqRel);
+        on_end(&ctx, result)
+    });
+    context
+        .spawner
+        .send(future)
+        .map_err(|_| mlua::Error::runtime("the node's program has ended; no process can start"))
+}
+
+/// Starts `function` as a process of the node's program.
 pub(crate) fn start_process(
     lua: &Lua,
     context: &Arc<NodeContext>,
@@ -47,30 +75,17 @@ pub(crate) fn start_process(
     label: String,
     slot: Option<(Slot, watch::Sender<bool>)>,
 ) -> mlua::Result<()> {
-    let thread = lua.create_thread(function)?;
-    let pointer = thread.to_pointer() as usize;
-    context.driven.lock().expect("driven lock").push(pointer);
-    context.node.live.fetch_add(1, Ordering::AcqRel);
-    let running = thread.into_async::<MultiValue>(args)?;
-    let ctx = context.clone();
-    let future: ProcessFuture = Box::pin(async move {
-        let result = running.await;
-        ctx.driven.lock().expect("driven lock").retain(|driven| *driven != pointer);
-        ctx.node.live.fetch_sub(1, Ordering::AcqRel);
+    drive_function(lua, context, function, args, move |ctx, result| {
         if let Some((slot, done)) = slot {
             let kept = match &result {
                 Ok(values) => Ok(values.clone()),
-                Err(error) => Err(crate::program::describe_error(error, &ctx)),
+                Err(error) => Err(crate::program::describe_error(error, ctx)),
             };
             *slot.lock().expect("slot lock") = Some(kept);
             done.send_replace(true);
         }
         ProcessEnd { main, label, result }
-    });
-    context
-        .spawner
-        .send(future)
-        .map_err(|_| mlua::Error::runtime("the node's program has ended; no process can start"))
+    })
 }
 
 /// The handle `spawn` returns; `join()` waits for the process and returns

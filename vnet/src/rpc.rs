@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 use crate::api::{api_error, duration_ms, NodeContext, Waiting};
 use crate::inbox::{Envelope, Kind};
-use crate::process::{ProcessEnd, ProcessFuture};
+use crate::process::ProcessEnd;
 use crate::router::{self, Origin};
 use crate::value::{json_to_lua, lua_to_json};
 
@@ -184,24 +184,7 @@ pub(crate) fn serve_call(lua: &Lua, ctx: &Arc<NodeContext>, call: Envelope) {
         Ok(args) => MultiValue::from_vec(args),
         Err(error) => return fail(error.to_string()),
     };
-    let thread = match lua.create_thread(function) {
-        Ok(thread) => thread,
-        Err(error) => return fail(error.to_string()),
-    };
-    let pointer = thread.to_pointer() as usize;
-    let running = match thread.into_async::<MultiValue>(args) {
-        Ok(running) => running,
-        Err(error) => return fail(error.to_string()),
-    };
-    ctx.driven.lock().expect("driven lock").push(pointer);
-    ctx.node.live.fetch_add(1, Ordering::AcqRel);
-
-    let spawner = ctx.spawner.clone();
-    let ctx = ctx.clone();
-    let future: ProcessFuture = Box::pin(async move {
-        let result = running.await;
-        ctx.driven.lock().expect("driven lock").retain(|driven| *driven != pointer);
-        ctx.node.live.fetch_sub(1, Ordering::AcqRel);
+    let started = crate::process::drive_function(lua, ctx, function, args, move |ctx, result| {
         let reply = match result {
             Ok(values) => values
                 .iter()
@@ -212,7 +195,7 @@ pub(crate) fn serve_call(lua: &Lua, ctx: &Arc<NodeContext>, call: Envelope) {
             Err(error) => Err(format!(
                 "rpc `{procedure}` on `{}` failed: {}",
                 ctx.node.name,
-                crate::program::describe_error(&error, &ctx)
+                crate::program::describe_error(&error, ctx)
             )),
         };
         router::reply(&ctx.shared, &ctx.node, caller, call_id, reply);
@@ -222,5 +205,7 @@ pub(crate) fn serve_call(lua: &Lua, ctx: &Arc<NodeContext>, call: Envelope) {
             result: Ok(MultiValue::new()),
         }
     });
-    let _ = spawner.send(future);
+    if let Err(error) = started {
+        tracing::warn!(node = %ctx.node.name, cause = %error, "rpc call could not start");
+    }
 }

@@ -196,40 +196,30 @@ fn lua_error(error: &mlua::Error) -> CellError {
 /// The Lua message, with mlua's traceback kept only for frames in the cell.
 fn describe(error: &mlua::Error) -> String {
     match error {
-        mlua::Error::CallbackError { cause, traceback } => {
-            let mut message = describe(cause);
-            let cell_frames: Vec<&str> = traceback
-                .lines()
-                .filter(|line| line.trim_start().starts_with(&format!("{CELL_CHUNK}:")))
-                .collect();
-            if !cell_frames.is_empty() {
-                message.push_str("\nstack traceback:");
-                for frame in cell_frames {
-                    message.push('\n');
-                    message.push_str(frame);
-                }
-            }
-            message
-        }
+        mlua::Error::CallbackError { cause, traceback } => with_cell_frames(describe(cause), traceback.lines()),
         mlua::Error::RuntimeError(message) | mlua::Error::SyntaxError { message, .. } => {
             let mut lines = message.lines();
-            let mut text = lines.next().unwrap_or("").to_string();
-            let frames: Vec<&str> = lines
-                .filter(|line| line.trim_start().starts_with(&format!("{CELL_CHUNK}:")))
-                .collect();
-            if !frames.is_empty() {
-                text.push_str("\nstack traceback:");
-                for frame in frames {
-                    text.push('\n');
-                    text.push_str(frame);
-                }
-            }
-            text
+            let first = lines.next().unwrap_or("").to_string();
+            with_cell_frames(first, lines)
         }
         mlua::Error::WithContext { cause, .. } => describe(cause),
         mlua::Error::MemoryError(message) => format!("out of memory: {message}"),
         other => other.to_string(),
     }
+}
+
+/// Appends the traceback lines that point into the cell, if there are any.
+fn with_cell_frames<'a>(mut message: String, traceback: impl Iterator<Item = &'a str>) -> String {
+    let prefix = format!("{CELL_CHUNK}:");
+    let frames: Vec<&str> = traceback.filter(|line| line.trim_start().starts_with(&prefix)).collect();
+    if !frames.is_empty() {
+        message.push_str("\nstack traceback:");
+        for frame in frames {
+            message.push('\n');
+            message.push_str(frame);
+        }
+    }
+    message
 }
 
 #[cfg(test)]

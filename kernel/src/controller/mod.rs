@@ -26,7 +26,7 @@ pub fn repr_value(value: &mlua::Value) -> String {
     repr::repr(value)
 }
 
-/// How a cell ended.
+/// The outcome of a cell.
 pub enum ExecuteOutcome {
     /// `result` is the text/plain of the execute_result, if there was one.
     Ok { result: Option<String> },
@@ -53,7 +53,7 @@ enum Job {
     },
 }
 
-/// What the Lua functions of the controller VM need from the running cell.
+/// The running cell, as the Lua functions of the controller VM need it.
 pub(crate) struct CellContext {
     pub outbox: Outbox,
     pub allow_stdin: bool,

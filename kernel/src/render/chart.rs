@@ -3,31 +3,13 @@
 
 use jupyter_protocol::Media;
 use plotters::prelude::*;
-use serde_json::Value as Json;
 
-use super::{ensure_font, escape_html, FONT_FAMILY};
-use crate::iopub::media;
+use super::{ensure_font, picture, DrawResult, FONT_FAMILY};
 
 const WIDTH: u32 = 760;
 const HEIGHT: u32 = 400;
 /// Lines drawn in one series chart; more would be unreadable.
 const MAX_LINES: usize = 12;
-
-type DrawResult = Result<String, Box<dyn std::error::Error>>;
-
-fn bundle(svg: DrawResult, summary: String) -> Media {
-    let svg = svg.unwrap_or_else(|error| {
-        tracing::error!(cause = %error, "chart drawing failed");
-        format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"30\"><text x=\"5\" y=\"20\">{}</text></svg>",
-            escape_html(&format!("drawing failed: {error}"))
-        )
-    });
-    media([
-        ("image/svg+xml".to_string(), Json::String(svg)),
-        ("text/plain".to_string(), Json::String(summary)),
-    ])
-}
 
 /// Bars of messages sent and received per node.
 pub fn messages(rows: &[(String, u64, u64)]) -> Media {
@@ -37,7 +19,7 @@ pub fn messages(rows: &[(String, u64, u64)]) -> Media {
         "messages per node: {} nodes, {total_sent} sent, {total_received} received",
         rows.len()
     );
-    bundle(draw_messages(rows), summary)
+    picture(draw_messages(rows), summary)
 }
 
 fn draw_messages(rows: &[(String, u64, u64)]) -> DrawResult {
@@ -113,8 +95,8 @@ pub fn histogram(samples: &[f64], bins: usize) -> (f64, Vec<usize>) {
     (width, counts)
 }
 
-/// A histogram of one-way latencies, given in milliseconds and drawn in
-/// microseconds.
+/// Draws a histogram of one-way latencies, given in milliseconds and drawn
+/// in microseconds.
 pub fn latency(samples: &[f64]) -> Media {
     let mut sorted: Vec<f64> = samples.iter().map(|ms| ms * 1000.0).collect();
     sorted.sort_by(f64::total_cmp);
@@ -129,7 +111,7 @@ pub fn latency(samples: &[f64]) -> Media {
             p99
         )
     };
-    bundle(draw_latency(&sorted), summary)
+    picture(draw_latency(&sorted), summary)
 }
 
 fn draw_latency(samples: &[f64]) -> DrawResult {
@@ -168,7 +150,7 @@ pub fn series(key: &str, series: &[(String, Vec<(f64, f64)>)]) -> Media {
     if series.len() > MAX_LINES {
         summary.push_str(&format!(" (the first {MAX_LINES} are drawn)"));
     }
-    bundle(draw_series(key, &series[..series.len().min(MAX_LINES)]), summary)
+    picture(draw_series(key, &series[..series.len().min(MAX_LINES)]), summary)
 }
 
 fn draw_series(key: &str, series: &[(String, Vec<(f64, f64)>)]) -> DrawResult {

@@ -30,3 +30,22 @@ pub fn ensure_font() {
 pub fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
+
+/// The result of drawing one SVG picture.
+pub type DrawResult = Result<String, Box<dyn std::error::Error>>;
+
+/// Builds the bundle of a picture: the SVG, or a one-line SVG that names
+/// the drawing error, and a text/plain summary.
+pub fn picture(drawn: DrawResult, summary: String) -> jupyter_protocol::Media {
+    let svg = drawn.unwrap_or_else(|error| {
+        tracing::error!(cause = %error, "drawing failed");
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"30\"><text x=\"5\" y=\"20\">{}</text></svg>",
+            escape_html(&format!("drawing failed: {error}"))
+        )
+    });
+    crate::iopub::media([
+        ("image/svg+xml".to_string(), serde_json::Value::String(svg)),
+        ("text/plain".to_string(), serde_json::Value::String(summary)),
+    ])
+}

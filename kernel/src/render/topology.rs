@@ -6,11 +6,9 @@ use std::collections::HashMap;
 use jupyter_protocol::Media;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use serde_json::Value as Json;
 use vnet::{LinkInfo, NodeInfo, NodeState};
 
-use super::{ensure_font, escape_html, FONT_FAMILY};
-use crate::iopub::media;
+use super::{ensure_font, picture, DrawResult, FONT_FAMILY};
 
 /// Pixels between neighbouring grid positions, before shrinking to fit.
 const UNIT: f64 = 70.0;
@@ -34,17 +32,7 @@ pub fn state_color(state: NodeState) -> RGBColor {
 /// Draws the network; returns image/svg+xml with a text/plain summary.
 pub fn svg(nodes: &[NodeInfo], links: &[LinkInfo]) -> Media {
     let summary = summary(nodes, links);
-    let svg = draw(nodes, links, &summary).unwrap_or_else(|error| {
-        tracing::error!(cause = %error, "topology drawing failed");
-        format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"30\"><text x=\"5\" y=\"20\">{}</text></svg>",
-            escape_html(&format!("drawing failed: {error}"))
-        )
-    });
-    media([
-        ("image/svg+xml".to_string(), Json::String(svg)),
-        ("text/plain".to_string(), Json::String(summary)),
-    ])
+    picture(draw(nodes, links, &summary), summary)
 }
 
 fn summary(nodes: &[NodeInfo], links: &[LinkInfo]) -> String {
@@ -68,7 +56,7 @@ fn summary(nodes: &[NodeInfo], links: &[LinkInfo]) -> String {
     text
 }
 
-fn draw(nodes: &[NodeInfo], links: &[LinkInfo], summary: &str) -> Result<String, Box<dyn std::error::Error>> {
+fn draw(nodes: &[NodeInfo], links: &[LinkInfo], summary: &str) -> DrawResult {
     ensure_font();
     let (min_x, max_x) = bounds(nodes.iter().map(|node| node.position.0));
     let (min_y, max_y) = bounds(nodes.iter().map(|node| node.position.1));
