@@ -20,7 +20,7 @@ def test_malformed_magic_names_column(fresh):
 
 def test_unknown_option_lists_options(fresh):
     error = only_error(fresh, "print(1)\n%ring 4 --prefx r")
-    assert error["evalue"].startswith("line 2, column 9: expected one of --prefix, found `--prefx`")
+    assert error["evalue"].startswith("line 2, column 9: expected one of --prefix, --vm, found `--prefx`")
 
 
 def test_unknown_magic_lists_magics(fresh):

@@ -81,9 +81,9 @@ pub const MAGICS: &[MagicSpec] = &[
     MagicSpec {
         name: "mesh",
         cell: false,
-        usage: "%mesh RxC [--prefix P] [--torus]",
+        usage: "%mesh RxC [--prefix P] [--torus] [--vm lua]",
         summary: "Add a grid of R rows and C columns of Lua i-nodes, linked to their neighbours.",
-        options: &["--prefix", "--torus"],
+        options: &["--prefix", "--torus", "--vm"],
         subcommands: &[],
         details: "Nodes are named P<row>_<col> (prefix `n` by default) and placed at x = col, y = row.\n\
                   Each node has the ports north, east, south and west; a port on the border stays\n\
@@ -93,9 +93,9 @@ pub const MAGICS: &[MagicSpec] = &[
     MagicSpec {
         name: "ring",
         cell: false,
-        usage: "%ring N [--prefix P]",
+        usage: "%ring N [--prefix P] [--vm lua]",
         summary: "Add N Lua i-nodes in a circle, each linked to the next.",
-        options: &["--prefix"],
+        options: &["--prefix", "--vm"],
         subcommands: &[],
         details: "Nodes are named P<i> (prefix `n` by default). Port `next` of each node is linked\n\
                   to port `prev` of the following one, and the last node closes the ring.",
@@ -104,9 +104,9 @@ pub const MAGICS: &[MagicSpec] = &[
     MagicSpec {
         name: "star",
         cell: false,
-        usage: "%star N [--prefix P]",
+        usage: "%star N [--prefix P] [--vm lua]",
         summary: "Add a hub P0 and N-1 leaves P1..P(N-1), each linked to the hub.",
-        options: &["--prefix"],
+        options: &["--prefix", "--vm"],
         subcommands: &[],
         details: "The hub has the ports p1..p(N-1); each leaf has the port `hub`.",
         example: &["%reset\n%star 6\n%topology"],
@@ -114,9 +114,9 @@ pub const MAGICS: &[MagicSpec] = &[
     MagicSpec {
         name: "line",
         cell: false,
-        usage: "%line N [--prefix P]",
+        usage: "%line N [--prefix P] [--vm lua]",
         summary: "Add N nodes in a row, port `next` of each linked to port `prev` of the next.",
-        options: &["--prefix"],
+        options: &["--prefix", "--vm"],
         subcommands: &[],
         details: "The two end nodes keep one port unlinked.",
         example: &["%reset\n%line 5\n%topology"],
@@ -124,9 +124,9 @@ pub const MAGICS: &[MagicSpec] = &[
     MagicSpec {
         name: "random",
         cell: false,
-        usage: "%random N --degree K [--prefix P]",
+        usage: "%random N --degree K [--prefix P] [--vm lua]",
         summary: "Add a connected random network of N nodes with an average degree of about K.",
-        options: &["--degree", "--prefix"],
+        options: &["--degree", "--prefix", "--vm"],
         subcommands: &[],
         details: "A random spanning tree keeps the network connected; random extra links raise the\n\
                   degree. The network seed (net.seed(N)) decides the graph. Ports are p0, p1, ...",

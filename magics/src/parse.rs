@@ -315,6 +315,7 @@ fn no_arguments(arguments: &Arguments, magic: LineMagic) -> Result<LineMagic, Pa
 
 fn parse_mesh(arguments: &Arguments) -> Result<LineMagic, ParseError> {
     const EXPECTED: &str = "rows x columns such as `4x4`";
+    check_vm(arguments)?;
     let size = arguments.positional(0, EXPECTED)?;
     let (rows, cols) = size
         .text
@@ -333,6 +334,7 @@ fn parse_mesh(arguments: &Arguments) -> Result<LineMagic, ParseError> {
 
 fn parse_ring(arguments: &Arguments) -> Result<LineMagic, ParseError> {
     const EXPECTED: &str = "a node count of at least 2";
+    check_vm(arguments)?;
     let count = arguments.positional(0, EXPECTED)?;
     let count_value = count
         .text
@@ -347,8 +349,22 @@ fn parse_ring(arguments: &Arguments) -> Result<LineMagic, ParseError> {
     })
 }
 
+/// Accepts `--vm lua`, the only VM kind built so far.
+fn check_vm(arguments: &Arguments) -> Result<(), ParseError> {
+    match arguments.option("--vm") {
+        Some((_, Some(vm))) if vm.text != "lua" => Err(ParseError::new(
+            vm.column,
+            "`lua` (JavaScript VMs are not built yet)",
+            &vm.text,
+        )
+        .for_magic(&arguments.name)),
+        _ => Ok(()),
+    }
+}
+
 /// Reads the node count of a generator: at least `minimum`.
 fn parse_count(arguments: &Arguments, minimum: usize) -> Result<usize, ParseError> {
+    check_vm(arguments)?;
     let expected = format!("a node count of at least {minimum}");
     let count = arguments.positional(0, &expected)?;
     let value = count
@@ -402,11 +418,7 @@ fn parse_node(arguments: &Arguments) -> Result<LineMagic, ParseError> {
             .for_magic("node"));
     }
     arguments.no_more_positional(2)?;
-    if let Some((_, Some(vm))) = arguments.option("--vm") {
-        if vm.text != "lua" {
-            return Err(ParseError::new(vm.column, "`lua` (JavaScript VMs are not built yet)", &vm.text).for_magic("node"));
-        }
-    }
+    check_vm(arguments)?;
     match action.text.as_str() {
         "add" => Ok(LineMagic::NodeAdd {
             name: name.text.clone(),
@@ -579,7 +591,7 @@ mod tests {
     fn unknown_option_lists_known_ones() {
         let error = parse_line_magic("%ring 5 --size 3").unwrap_err();
         assert_eq!(error.column, 9);
-        assert_eq!(error.expected, "one of --prefix");
+        assert_eq!(error.expected, "one of --prefix, --vm");
     }
 
     #[test]
@@ -626,6 +638,15 @@ mod tests {
             parse_cell_magic("%%shell n2").unwrap(),
             CellMagic::Shell { node: "n2".into() }
         );
+    }
+
+    #[test]
+    fn generators_accept_only_lua_vm() {
+        assert!(parse_line_magic("%mesh 2x2 --vm lua").is_ok());
+        assert!(parse_line_magic("%star 3 --vm lua").is_ok());
+        let error = parse_line_magic("%ring 3 --vm js").unwrap_err();
+        assert_eq!(error.column, 14);
+        assert_eq!(error.magic.as_deref(), Some("ring"));
     }
 
     #[test]
