@@ -208,3 +208,11 @@ def test_nodes_table_and_reset(fresh):
     ]
     assert "<td>p0 p1 (b:p0)</td>" in html
     assert fresh.stdout(fresh.run_ok("%reset")) == "removed 2 nodes; the network is empty\n"
+
+
+def test_torus_wrap_links_drawn_as_stubs(fresh):
+    outputs = fresh.run_ok("%mesh 4x5 --torus\n%topology")
+    svg = [m for m in outputs if m["msg_type"] == "display_data"][0]["content"]["data"]["image/svg+xml"]
+    assert "20 nodes, 40 links (20 idle)" in svg
+    # 31 grid links drawn whole, and 9 wrap-around links as two stubs each.
+    assert svg.count("<polyline") == 31 + 2 * 9

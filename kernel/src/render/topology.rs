@@ -81,8 +81,23 @@ fn draw(nodes: &[NodeInfo], links: &[LinkInfo], summary: &str) -> DrawResult {
         let positions: HashMap<&str, (i32, i32)> =
             nodes.iter().map(|node| (node.name.as_str(), place(node.position))).collect();
         let link_style = ShapeStyle::from(&RGBColor(120, 120, 120)).stroke_width(2);
+        let wrap_style = ShapeStyle::from(&RGBColor(170, 170, 170)).stroke_width(2);
+        let stub = (scale * 0.35) as i32;
         for link in links {
-            if let (Some(a), Some(b)) = (positions.get(link.a.0.as_str()), positions.get(link.b.0.as_str())) {
+            let (Some(a), Some(b)) = (positions.get(link.a.0.as_str()), positions.get(link.b.0.as_str())) else {
+                continue;
+            };
+            // A link that spans the whole picture along one axis wraps a
+            // torus around; drawn straight it would lie on the grid's own
+            // links, so each end gets a short stub pointing out instead.
+            let full_width = (b.0 - a.0).abs() as f64 >= (span_x * scale - 1.0) && a.1 == b.1 && span_x >= 2.0;
+            let full_height = (b.1 - a.1).abs() as f64 >= (span_y * scale - 1.0) && a.0 == b.0 && span_y >= 2.0;
+            if full_width || full_height {
+                for (end, other) in [(a, b), (b, a)] {
+                    let outward = ((end.0 - other.0).signum() * stub, (end.1 - other.1).signum() * stub);
+                    root.draw(&PathElement::new(vec![*end, (end.0 + outward.0, end.1 + outward.1)], wrap_style))?;
+                }
+            } else {
                 root.draw(&PathElement::new(vec![*a, *b], link_style))?;
             }
         }
