@@ -216,3 +216,10 @@ def test_torus_wrap_links_drawn_as_stubs(fresh):
     assert "20 nodes, 40 links (20 idle)" in svg
     # 31 grid links drawn whole, and 9 wrap-around links as two stubs each.
     assert svg.count("<polyline") == 31 + 2 * 9
+
+
+def test_second_topology_placed_beside_first(fresh):
+    fresh.run_ok("%mesh 2x3\n%ring 4 --prefix r")
+    positions = fresh.stdout(fresh.run_ok(
+        "for _, n in ipairs({'n0_0', 'n1_2', 'r0', 'r2'}) do local node = net.node(n) print(n, node.x, node.y) end"))
+    assert positions.splitlines() == ["n0_0\t0.0\t0.0", "n1_2\t2.0\t1.0", "r0\t6.0\t0.0", "r2\t4.0\t0.0"]

@@ -141,7 +141,9 @@ impl Network {
     }
 
     /// Adds several nodes and links at once; nothing is added when any name
-    /// is taken or any link is invalid.
+    /// is taken or any link is invalid. When the network already has nodes,
+    /// the new ones are moved to the right of them, two units apart, so a
+    /// second topology never lands on top of the first.
     pub fn add_nodes_and_links(
         &self,
         nodes: &[(String, (f64, f64), Vec<String>)],
@@ -151,10 +153,17 @@ impl Network {
         if let Some((name, _, _)) = nodes.iter().find(|(name, _, _)| graph.contains(name)) {
             return Err(Error::DuplicateNode(name.clone()));
         }
+        let existing_right = graph.nodes().map(|node| node.position.0).fold(f64::NEG_INFINITY, f64::max);
+        let new_left = nodes.iter().map(|(_, position, _)| position.0).fold(f64::INFINITY, f64::min);
+        let shift = if existing_right.is_finite() && new_left.is_finite() {
+            existing_right + 2.0 - new_left
+        } else {
+            0.0
+        };
         let mut added = Vec::new();
         let mut outcome = Ok(());
         for (name, position, ports) in nodes {
-            match graph.add(name, *position, ports) {
+            match graph.add(name, (position.0 + shift, position.1), ports) {
                 Ok(_) => added.push(name.clone()),
                 Err(error) => {
                     outcome = Err(error);

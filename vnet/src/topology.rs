@@ -6,6 +6,16 @@ use crate::network::Network;
 use crate::rng::SplitMix64;
 
 type NodeSpec = (String, (f64, f64), Vec<String>);
+
+/// A point on a circle, rounded to millionths so positions read cleanly
+/// (0 rather than 1.2e-16 or -0).
+fn on_circle(radius: f64, angle: f64) -> (f64, f64) {
+    let round = |value: f64| {
+        let rounded = (value * 1e6).round() / 1e6;
+        if rounded == 0.0 { 0.0 } else { rounded }
+    };
+    (round(radius * angle.cos()), round(radius * angle.sin()))
+}
 type LinkSpec = ((String, String), (String, String));
 
 impl Network {
@@ -43,8 +53,7 @@ impl Network {
         let nodes: Vec<NodeSpec> = (0..count)
             .map(|index| {
                 let angle = std::f64::consts::TAU * index as f64 / count as f64;
-                let position = (radius * angle.cos(), radius * angle.sin());
-                (format!("{prefix}{index}"), position, ports.clone())
+                (format!("{prefix}{index}"), on_circle(radius, angle), ports.clone())
             })
             .collect();
         let links: Vec<LinkSpec> = (0..count)
@@ -70,7 +79,7 @@ impl Network {
         for index in 1..count {
             let angle = std::f64::consts::TAU * (index - 1) as f64 / leaves as f64;
             let name = format!("{prefix}{index}");
-            nodes.push((name.clone(), (radius * angle.cos(), radius * angle.sin()), vec!["hub".into()]));
+            nodes.push((name.clone(), on_circle(radius, angle), vec!["hub".into()]));
             links.push(((hub.clone(), format!("p{index}")), (name, "hub".into())));
         }
         let names = nodes.iter().map(|(name, _, _)| name.clone()).collect();
@@ -131,7 +140,7 @@ impl Network {
             .map(|index| {
                 let angle = std::f64::consts::TAU * index as f64 / count as f64;
                 let ports = (0..port_count[index]).map(|port| format!("p{port}")).collect();
-                (format!("{prefix}{index}"), (radius * angle.cos(), radius * angle.sin()), ports)
+                (format!("{prefix}{index}"), on_circle(radius, angle), ports)
             })
             .collect();
         let names = nodes.iter().map(|(name, _, _)| name.clone()).collect();
