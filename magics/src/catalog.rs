@@ -291,8 +291,9 @@ pub const MAGICS: &[MagicSpec] = &[
         summary: "Evaluate EXPR (or a statement) in the running VM of NODE and show its values.",
         options: &[],
         subcommands: &[],
-        details: "EXPR sees the program's globals. It runs between the program's own steps, so it\n\
-                  never races with it; it needs a program that is running or waiting.",
+        details: "EXPR can read and change the program's globals. It runs as one more process of the\n\
+                  node, between the program's own steps, and is stopped after 10 s or on interrupt.\n\
+                  It needs a program that is running or waiting.",
         example: &[
             "%reset\n%node add sensor",
             "%%lua sensor --bg\nreadings = 0\nwhile true do readings = readings + 1 sleep(10) end",

@@ -27,8 +27,8 @@ pub(crate) struct NodeContext {
     pub spawner: mpsc::UnboundedSender<ProcessFuture>,
     /// Pointers of the threads the task drives, for the hook.
     pub driven: Arc<Mutex<Vec<usize>>>,
-    /// Instructions since a process last waited, for the instruction limit.
-    pub budget: Arc<AtomicU64>,
+    /// Instructions per thread since it last waited, for the instruction limit.
+    pub budget: crate::vm::Budget,
     /// Hop count of the last message `recv` returned.
     pub last_hops: AtomicU32,
     pub pending: Arc<Mutex<HashMap<u64, oneshot::Sender<CallResult>>>>,
@@ -39,20 +39,18 @@ pub(crate) struct NodeContext {
     pub rpc_error: Mutex<Option<String>>,
 }
 
-/// Marks a process as waiting for as long as it lives; entering and leaving
-/// a waiting call both restart the instruction budget.
+/// Marks a process as waiting for as long as it lives.
 pub(crate) struct Waiting {
     node: Arc<Node>,
-    budget: Arc<AtomicU64>,
 }
 
 impl Waiting {
+    /// Counts the calling process as waiting; `touch` has already restarted
+    /// its instruction budget.
     pub(crate) fn new(context: &NodeContext) -> Waiting {
         context.node.waiting.fetch_add(1, Ordering::AcqRel);
-        context.budget.store(0, Ordering::Relaxed);
         Waiting {
             node: context.node.clone(),
-            budget: context.budget.clone(),
         }
     }
 }
@@ -60,7 +58,6 @@ impl Waiting {
 impl Drop for Waiting {
     fn drop(&mut self) {
         self.node.waiting.fetch_sub(1, Ordering::AcqRel);
-        self.budget.store(0, Ordering::Relaxed);
     }
 }
 
@@ -90,15 +87,28 @@ fn caller_position(lua: &Lua) -> Option<(String, usize)> {
     })
 }
 
-pub(crate) fn duration_ms(ms: f64) -> Duration {
-    if ms.is_finite() && ms > 0.0 {
-        Duration::from_secs_f64(ms / 1000.0)
-    } else {
-        Duration::ZERO
+/// Converts a wait in milliseconds from a program: `None` means forever
+/// (infinity, or beyond about 31 years), a negative wait is no wait, and
+/// NaN is an error that names the function.
+pub(crate) fn wait_duration(function: &str, ms: f64) -> Result<Option<Duration>, String> {
+    const FOREVER_MS: f64 = 1e12;
+    if ms.is_nan() {
+        return Err(format!("{function} needs a number of milliseconds, got nan"));
     }
+    if ms >= FOREVER_MS {
+        return Ok(None);
+    }
+    Ok(Some(Duration::from_secs_f64(ms.max(0.0) / 1000.0)))
 }
 
 impl NodeContext {
+    /// Marks the start of a waiting call by the thread running in `lua`:
+    /// restarts its instruction budget and publishes the VM's memory.
+    pub(crate) fn touch(&self, lua: &Lua) {
+        self.budget.reset(lua);
+        self.node.memory.store(lua.used_memory(), Ordering::Relaxed);
+    }
+
     pub(crate) fn publish(&self, stream: Stream, text: String) {
         self.shared.publish(
             &self.node,
@@ -290,7 +300,7 @@ pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()>
                 };
                 // Every receive counts as waiting for the instruction limit,
                 // also when a message is already queued.
-                ctx.budget.store(0, Ordering::Relaxed);
+                ctx.touch(&lua);
                 if let Some(port) = &port {
                     if !ctx.node.port_names().contains(port) {
                         return Err(api_error(&lua, &ctx.node.name, ctx.node.unknown_port(port).to_string()));
@@ -299,10 +309,14 @@ pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()>
                 let envelope = match ctx.node.inbox.take(port.as_deref()) {
                     Some(envelope) => Some(envelope),
                     None => {
+                        let limit = match timeout {
+                            Some(ms) => wait_duration("recv", ms).map_err(|message| api_error(&lua, &ctx.node.name, message))?,
+                            None => None,
+                        };
                         let _waiting = Waiting::new(&ctx);
                         let arrival = ctx.node.inbox.recv(port.as_deref());
-                        match timeout {
-                            Some(ms) => tokio::time::timeout(duration_ms(ms), arrival).await.ok(),
+                        match limit {
+                            Some(limit) => tokio::time::timeout(limit, arrival).await.ok(),
                             None => Some(arrival.await),
                         }
                     }
@@ -322,11 +336,23 @@ pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()>
     let ctx = context.clone();
     globals.set(
         "sleep",
-        lua.create_async_function(move |_, ms: f64| {
+        lua.create_async_function(move |lua, ms: Value| {
             let ctx = ctx.clone();
             async move {
+                let ms = match ms {
+                    Value::Integer(ms) => ms as f64,
+                    Value::Number(ms) => ms,
+                    other => {
+                        return Err(api_error(&lua, &ctx.node.name, format!("sleep needs a number of milliseconds, got a {}", other.type_name())))
+                    }
+                };
+                let limit = wait_duration("sleep", ms).map_err(|message| api_error(&lua, &ctx.node.name, message))?;
+                ctx.touch(&lua);
                 let _waiting = Waiting::new(&ctx);
-                tokio::time::sleep(duration_ms(ms)).await;
+                match limit {
+                    Some(limit) => tokio::time::sleep(limit).await,
+                    None => std::future::pending::<()>().await,
+                }
                 Ok(())
             }
         })?,

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use mlua::{AnyUserData, Lua, MultiValue, UserData, UserDataMethods, Value};
 use tokio::sync::Notify;
 
-use crate::api::{api_error, duration_ms, NodeContext, Waiting};
+use crate::api::{api_error, wait_duration, NodeContext, Waiting};
 use crate::value::json_to_lua;
 
 /// Capacity of a channel made with `chan()`.
@@ -82,7 +82,7 @@ impl UserData for ChannelHandle {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_async_method("put", |lua, this, value: Value| async move {
             let channel = &this.channel;
-            this.context.budget.store(0, Ordering::Relaxed);
+            this.context.touch(&lua);
             let mut value = value;
             let mut waiting = None;
             loop {
@@ -101,10 +101,14 @@ impl UserData for ChannelHandle {
             }
         });
 
-        methods.add_async_method("get", |_lua, this, timeout: Option<f64>| async move {
+        methods.add_async_method("get", |lua, this, timeout: Option<f64>| async move {
             let channel = &this.channel;
-            this.context.budget.store(0, Ordering::Relaxed);
-            let deadline = timeout.map(|ms| tokio::time::Instant::now() + duration_ms(ms));
+            this.context.touch(&lua);
+            let limit = match timeout {
+                Some(ms) => wait_duration("get", ms).map_err(|message| api_error(&lua, &this.context.node.name, message))?,
+                None => None,
+            };
+            let deadline = limit.map(|limit| tokio::time::Instant::now() + limit);
             let mut waiting = None;
             loop {
                 let readable = channel.readable.notified();
@@ -169,15 +173,19 @@ pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()>
     let timer_activity = activity.clone();
     lua.globals().set(
         "after",
-        lua.create_function(move |_, ms: f64| {
+        lua.create_function(move |lua, ms: f64| {
+            let limit = wait_duration("after", ms).map_err(|message| api_error(lua, &ctx.node.name, message))?;
             let channel = Arc::new(Channel::new(1, timer_activity.clone()));
             let timer = channel.clone();
             let shared = ctx.shared.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(duration_ms(ms)).await;
-                let now = shared.epoch.elapsed().as_secs_f64() * 1000.0;
-                let _ = timer.try_put(Value::Number(now));
-            });
+            // A timer of "forever" never fires, so it needs no task.
+            if let Some(limit) = limit {
+                tokio::spawn(async move {
+                    tokio::time::sleep(limit).await;
+                    let now = shared.epoch.elapsed().as_secs_f64() * 1000.0;
+                    let _ = timer.try_put(Value::Number(now));
+                });
+            }
             Ok(ChannelHandle {
                 channel,
                 context: ctx.clone(),
@@ -193,8 +201,12 @@ pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()>
             let activity = activity.clone();
             async move {
                 let cases = read_cases(&lua, &ctx, cases)?;
-                ctx.budget.store(0, Ordering::Relaxed);
-                let deadline = timeout.map(|ms| tokio::time::Instant::now() + duration_ms(ms));
+                ctx.touch(&lua);
+                let limit = match timeout {
+                    Some(ms) => wait_duration("select", ms).map_err(|message| api_error(&lua, &ctx.node.name, message))?,
+                    None => None,
+                };
+                let deadline = limit.map(|limit| tokio::time::Instant::now() + limit);
                 let mut waiting = None;
                 loop {
                     let woken = activity.notified();

@@ -25,6 +25,9 @@ pub enum Error {
     #[error("{0}")]
     Eval(String),
 
+    #[error("{0}")]
+    InvalidName(String),
+
     #[error("invalid network description: {0}")]
     InvalidSpec(String),
 

@@ -72,6 +72,19 @@ impl Graph {
     }
 
     pub(crate) fn add(&mut self, name: &str, position: (f64, f64), ports: &[String]) -> Result<Arc<Node>, Error> {
+        check_name("node", name)?;
+        if name == "all" {
+            return Err(Error::InvalidName("`all` selects every node, so no node may be called that".to_string()));
+        }
+        for (index, port) in ports.iter().enumerate() {
+            check_name("port", port)?;
+            if ports[..index].contains(port) {
+                return Err(Error::InvalidName(format!("port `{port}` is listed twice for node `{name}`")));
+            }
+        }
+        if !(position.0.is_finite() && position.1.is_finite()) {
+            return Err(Error::InvalidName(format!("node `{name}` needs a finite position")));
+        }
         if self.contains(name) {
             return Err(Error::DuplicateNode(name.to_string()));
         }
@@ -138,6 +151,17 @@ impl Graph {
         self.next_id = 0;
         self.generation += 1;
     }
+}
+
+/// Names of nodes and ports: letters, digits, `_`, `-` and `.`, so they
+/// survive selectors, `node:port` notation and saved files.
+fn check_name(kind: &str, name: &str) -> Result<(), Error> {
+    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
+        return Ok(());
+    }
+    Err(Error::InvalidName(format!(
+        "{kind} name `{name}` is invalid; use letters, digits, `_`, `-` and `.`"
+    )))
 }
 
 fn check_free(node: &Node, port: &str) -> Result<(), Error> {

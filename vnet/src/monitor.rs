@@ -4,7 +4,7 @@
 //! time as the program's own Lua code.
 
 use std::sync::{mpsc as std_mpsc, Arc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mlua::{Lua, MultiValue};
 
@@ -12,11 +12,14 @@ use crate::api::NodeContext;
 use crate::error::Error;
 use crate::network::Network;
 use crate::process::ProcessEnd;
+use crate::stop::StopSignal;
 
 /// Code to run and where its printed result goes.
 pub(crate) struct EvalRequest {
     pub code: String,
     pub reply: std_mpsc::Sender<Result<String, String>>,
+    /// Stops the evaluation when the caller gives up on it.
+    pub cancel: StopSignal,
 }
 
 /// Compiles `code` as an expression when it is one, else as statements.
@@ -37,7 +40,8 @@ pub(crate) fn serve(lua: &Lua, context: &Arc<NodeContext>, request: EvalRequest)
     };
     let lua_for_text = lua.clone();
     let reply = request.reply.clone();
-    let started = crate::process::drive_function(lua, context, function, MultiValue::new(), move |ctx, result| {
+    let cancel = Some(request.cancel.clone());
+    let started = crate::process::drive_function(lua, context, function, MultiValue::new(), cancel, move |ctx, result| {
         let text = match result {
             Ok(values) => show(&lua_for_text, values),
             Err(error) => Err(crate::program::describe_error(&error, ctx)),
@@ -67,23 +71,43 @@ fn show(lua: &Lua, values: MultiValue) -> Result<String, String> {
 impl Network {
     /// Evaluates `code` in the running VM of `name` and returns its values
     /// as text. Fails when the node runs no program or `timeout` passes.
-    pub fn eval(&self, name: &str, code: &str, timeout: Duration) -> Result<String, Error> {
+    pub fn eval(&self, name: &str, code: &str, timeout: Duration, abort: &dyn Fn() -> bool) -> Result<String, Error> {
         let info = self.node(name)?;
         let (reply, answer) = std_mpsc::channel();
-        let sent = self.with_run(name, |run| run.evals.send(EvalRequest { code: code.to_string(), reply }).is_ok());
+        let cancel = StopSignal::new();
+        let request = EvalRequest {
+            code: code.to_string(),
+            reply,
+            cancel: cancel.clone(),
+        };
+        let sent = self.with_run(name, |run| run.evals.send(request).is_ok());
         if sent != Some(true) {
             return Err(Error::Eval(format!(
                 "node `{name}` runs no program (state {}); %eval reaches the VM of a running or waiting program",
                 info.state.as_str()
             )));
         }
-        match answer.recv_timeout(timeout) {
-            Ok(Ok(text)) => Ok(text),
-            Ok(Err(message)) => Err(Error::Eval(message)),
-            Err(_) => Err(Error::Eval(format!(
-                "node `{name}` did not return a result within {} s; its program may be busy in a long computation",
-                timeout.as_secs_f64()
-            ))),
+        let deadline = Instant::now() + timeout;
+        loop {
+            match answer.recv_timeout(Duration::from_millis(20)) {
+                Ok(Ok(text)) => return Ok(text),
+                Ok(Err(message)) => return Err(Error::Eval(message)),
+                Err(std_mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(Error::Eval(format!("node `{name}` ended its program before the code finished")))
+                }
+                Err(std_mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if abort() {
+                cancel.stop();
+                return Err(Error::Eval("interrupted; the evaluation was stopped".to_string()));
+            }
+            if Instant::now() >= deadline {
+                cancel.stop();
+                return Err(Error::Eval(format!(
+                    "the code did not finish within {} s and was stopped; %eval suits short expressions",
+                    timeout.as_secs_f64()
+                )));
+            }
         }
     }
 }

@@ -45,6 +45,7 @@ pub(crate) fn drive_function(
     context: &Arc<NodeContext>,
     function: Function,
     args: MultiValue,
+    cancel: Option<StopSignal>,
     on_end: impl FnOnce(&Arc<NodeContext>, mlua::Result<MultiValue>) -> ProcessEnd + Send + 'static,
 ) -> mlua::Result<()> {
     let thread = lua.create_thread(function)?;
@@ -54,7 +55,13 @@ pub(crate) fn drive_function(
     context.node.live.fetch_add(1, Ordering::AcqRel);
     let ctx = context.clone();
     let future: ProcessFuture = Box::pin(async move {
-        let result = running.await;
+        let result = match cancel {
+            Some(cancel) => tokio::select! {
+                result = running => result,
+                _ = cancel.stopped() => Err(mlua::Error::runtime("cancelled")),
+            },
+            None => running.await,
+        };
         ctx.driven.lock().expect("driven lock").retain(|driven| *driven != pointer);
         ctx.node.live.fetch_sub(1, Ordering::AcqRel);
         on_end(&ctx, result)
@@ -75,7 +82,7 @@ pub(crate) fn start_process(
     label: String,
     slot: Option<(Slot, watch::Sender<bool>)>,
 ) -> mlua::Result<()> {
-    drive_function(lua, context, function, args, move |ctx, result| {
+    drive_function(lua, context, function, args, None, move |ctx, result| {
         if let Some((slot, done)) = slot {
             let kept = match &result {
                 Ok(values) => Ok(values.clone()),
@@ -100,6 +107,7 @@ impl UserData for ProcessHandle {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_async_method("join", |lua, this, ()| async move {
             let mut done = this.done.clone();
+            this.context.touch(&lua);
             if !*done.borrow() {
                 let _waiting = Waiting::new(&this.context);
                 let _ = done.wait_for(|finished| *finished).await;

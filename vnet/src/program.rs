@@ -58,7 +58,7 @@ pub(crate) fn start(
         node: node.clone(),
         spawner,
         driven: Arc::new(Mutex::new(Vec::new())),
-        budget: Arc::new(AtomicU64::new(0)),
+        budget: crate::vm::Budget::default(),
         last_hops: AtomicU32::new(0),
         pending: pending.clone(),
         next_call: AtomicU64::new(1),
@@ -100,7 +100,18 @@ pub(crate) fn start(
     tracing::debug!(node = %node.name, vm = "lua", "program started");
 
     runtime.spawn(async move {
-        let end = process::drive(&lua, &context, &signal, spawned, calls, evals).await;
+        // A panic in the runtime must end this run as failed, not leave the
+        // node shown as running for good.
+        let driving = std::panic::AssertUnwindSafe(process::drive(&lua, &context, &signal, spawned, calls, evals));
+        let end = futures_util::FutureExt::catch_unwind(driving).await.unwrap_or_else(|panic| {
+            let detail = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|text| text.to_string()))
+                .unwrap_or_default();
+            tracing::error!(node = %node.name, panic = %detail, "node task panicked");
+            RunEnd::Failed(String::new(), mlua::Error::runtime(format!("internal error in the node runtime: {detail}")))
+        });
         node.memory.store(lua.used_memory(), Ordering::Relaxed);
         finish(&context, &signal, end);
         let shared = context.shared.clone();

@@ -139,6 +139,7 @@ pub(crate) fn arrive(shared: &Arc<Shared>, node: &Arc<Node>, envelope: Envelope)
             }
         }
         Kind::Call { caller, call_id, procedure } => {
+            count_received(node, &envelope);
             let run = node.run.lock().expect("run lock");
             let refused = match run.as_ref() {
                 Some(handle) => handle.calls.send(envelope).err().map(|_| "its program has ended".to_string()),
@@ -150,6 +151,7 @@ pub(crate) fn arrive(shared: &Arc<Shared>, node: &Arc<Node>, envelope: Envelope)
             }
         }
         Kind::Reply { call_id, ok } => {
+            count_received(node, &envelope);
             let run = node.run.lock().expect("run lock");
             let waiter = run
                 .as_ref()
@@ -167,6 +169,11 @@ pub(crate) fn arrive(shared: &Arc<Shared>, node: &Arc<Node>, envelope: Envelope)
     }
 }
 
+fn count_received(node: &Node, envelope: &Envelope) {
+    node.counters.received.fetch_add(1, Relaxed);
+    node.counters.bytes_received.fetch_add(envelope.bytes as u64, Relaxed);
+}
+
 /// Sends the result of call `call_id` from `node` back to `caller`.
 pub(crate) fn reply(shared: &Arc<Shared>, node: &Arc<Node>, caller: u64, call_id: u64, result: Result<Json, String>) {
     let (ok, value) = match result {
@@ -182,5 +189,5 @@ pub(crate) fn reply(shared: &Arc<Shared>, node: &Arc<Node>, caller: u64, call_id
         dest: Some(caller),
         kind: Kind::Reply { call_id, ok },
     };
-    route(shared, node, caller, envelope, Origin::Forward);
+    route(shared, node, caller, envelope, Origin::Program);
 }

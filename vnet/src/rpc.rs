@@ -6,12 +6,13 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use mlua::{Function, Lua, MultiValue, Table, Value};
 use serde_json::Value as Json;
 use tokio::sync::oneshot;
 
-use crate::api::{api_error, duration_ms, NodeContext, Waiting};
+use crate::api::{api_error, wait_duration, NodeContext, Waiting};
 use crate::inbox::{Envelope, Kind};
 use crate::process::ProcessEnd;
 use crate::router::{self, Origin};
@@ -51,9 +52,10 @@ pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()>
     let ctx = context.clone();
     rpc.set(
         "serve",
-        lua.create_async_function(move |_, ()| {
+        lua.create_async_function(move |lua, ()| {
             let ctx = ctx.clone();
             async move {
+                ctx.touch(&lua);
                 let _waiting = Waiting::new(&ctx);
                 std::future::pending::<()>().await;
                 Ok(())
@@ -135,8 +137,13 @@ async fn call(lua: &Lua, ctx: &Arc<NodeContext>, node: &str, procedure: &str, ar
     }
 
     let timeout_ms = *ctx.rpc_timeout_ms.lock().expect("timeout lock");
+    ctx.touch(lua);
     let _waiting = Waiting::new(ctx);
-    let outcome = tokio::time::timeout(duration_ms(timeout_ms), reply).await;
+    let limit = wait_duration("rpc.call", timeout_ms)?.unwrap_or(Duration::MAX);
+    let outcome = match limit {
+        Duration::MAX => Ok(reply.await),
+        limit => tokio::time::timeout(limit, reply).await,
+    };
     ctx.pending.lock().expect("pending lock").remove(&call_id);
     let to_lua = |value: &Json| json_to_lua(lua, value).map_err(|error| error.to_string());
     match outcome {
@@ -184,7 +191,7 @@ pub(crate) fn serve_call(lua: &Lua, ctx: &Arc<NodeContext>, call: Envelope) {
         Ok(args) => MultiValue::from_vec(args),
         Err(error) => return fail(error.to_string()),
     };
-    let started = crate::process::drive_function(lua, ctx, function, args, move |ctx, result| {
+    let started = crate::process::drive_function(lua, ctx, function, args, None, move |ctx, result| {
         let reply = match result {
             Ok(values) => values
                 .iter()

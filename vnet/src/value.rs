@@ -29,7 +29,7 @@ fn convert(value: &Value, path: &mut Vec<*const std::ffi::c_void>) -> Result<Jso
             .map_err(|_| "a string that is not valid UTF-8; encode binary data first".to_string()),
         Value::Table(table) => convert_table(table, path),
         other => Err(format!(
-            "a value of type {} cannot be sent; messages carry nil, booleans, numbers, strings and tables of those",
+            "a value of type {} cannot be sent; messages carry booleans, numbers, strings and tables of those",
             other.type_name()
         )),
     }
@@ -45,36 +45,46 @@ fn convert_table(table: &Table, path: &mut Vec<*const std::ffi::c_void>) -> Resu
     }
     path.push(pointer);
 
-    let length = table.raw_len();
-    let mut count = 0;
+    let mut items: Vec<(i64, Value)> = Vec::new();
+    let mut fields: Vec<(String, Value)> = Vec::new();
     for pair in table.pairs::<Value, Value>() {
-        pair.map_err(|error| error.to_string())?;
-        count += 1;
+        let (key, item) = pair.map_err(|error| error.to_string())?;
+        match key {
+            Value::Integer(index) if index >= 1 => items.push((index, item)),
+            Value::String(text) => fields.push((text.to_string_lossy(), item)),
+            other => {
+                return Err(format!(
+                    "a table key {} cannot be sent; use string keys, or positive integer keys for an array",
+                    describe_key(&other)
+                ))
+            }
+        }
     }
 
-    let result = if length > 0 && count == length {
-        let mut items = Vec::with_capacity(length);
-        for item in table.sequence_values::<Value>() {
-            let item = item.map_err(|error| error.to_string())?;
-            items.push(convert(&item, path)?);
+    let result = if !items.is_empty() && !fields.is_empty() {
+        return Err(
+            "a table with both array items and named keys cannot be sent; put the items in a field, as in {items = {...}}"
+                .to_string(),
+        );
+    } else if !items.is_empty() {
+        // Holes become null (nil on arrival), as long as the array is not
+        // mostly holes.
+        let largest = items.iter().map(|(index, _)| *index).max().unwrap_or(0) as usize;
+        if largest > 2 * items.len() + 16 {
+            return Err(format!(
+                "a sparse array (largest index {largest}, {} items) cannot be sent; use string keys for it",
+                items.len()
+            ));
         }
-        Json::Array(items)
+        let mut array = vec![Json::Null; largest];
+        for (index, item) in &items {
+            array[*index as usize - 1] = convert(item, path)?;
+        }
+        Json::Array(array)
     } else {
         let mut map = Map::new();
-        for pair in table.pairs::<Value, Value>() {
-            let (key, item) = pair.map_err(|error| error.to_string())?;
-            let key = match &key {
-                Value::String(text) => text.to_string_lossy(),
-                Value::Integer(integer) => integer.to_string(),
-                Value::Number(number) => number.to_string(),
-                other => {
-                    return Err(format!(
-                        "a table key of type {} cannot be sent; use string or number keys",
-                        other.type_name()
-                    ))
-                }
-            };
-            map.insert(key, convert(&item, path)?);
+        for (key, item) in &fields {
+            map.insert(key.clone(), convert(item, path)?);
         }
         Json::Object(map)
     };
@@ -99,6 +109,14 @@ pub fn encoded_size(value: &Json) -> usize {
     // Writing JSON values to an infallible writer cannot fail.
     let _ = serde_json::to_writer(&mut counter, value);
     counter.0
+}
+
+fn describe_key(key: &Value) -> String {
+    match key {
+        Value::Integer(index) => format!("{index}"),
+        Value::Number(number) => format!("{number}"),
+        other => format!("of type {}", other.type_name()),
+    }
 }
 
 /// Converts JSON into a Lua value of the given VM.
@@ -151,6 +169,20 @@ mod tests {
         let lua = Lua::new();
         let error = lua_to_json(&eval(&lua, "return {f = print}")).unwrap_err();
         assert!(error.contains("type function"), "{error}");
+    }
+
+    #[test]
+    fn value_keeps_holes_and_rejects_mixed() {
+        let lua = Lua::new();
+        let holes = lua_to_json(&eval(&lua, "return {1, 2, nil, 4}")).unwrap();
+        assert_eq!(holes, serde_json::json!([1, 2, null, 4]));
+        let error = lua_to_json(&eval(&lua, "return {a = 1, [1] = 2}")).unwrap_err();
+        assert!(error.contains("both array items and named keys"), "{error}");
+        let error = lua_to_json(&eval(&lua, "return {[1000] = 1}")).unwrap_err();
+        assert!(error.contains("sparse array (largest index 1000, 1 items)"), "{error}");
+        let error = lua_to_json(&eval(&lua, "return {[0.5] = 1}")).unwrap_err();
+        assert!(error.contains("a table key 0.5 cannot be sent"), "{error}");
+        assert_eq!(lua_to_json(&eval(&lua, "return {}")).unwrap(), serde_json::json!({}));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! limit, and the instruction hook that enforces the instruction limit,
 //! stops the VM on request and lets busy nodes share the worker threads.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use mlua::{HookTriggers, Lua, LuaOptions, StdLib, Table, Value, VmState};
@@ -16,14 +16,45 @@ pub(crate) const HOOK_INSTRUCTIONS: u32 = 10_000;
 /// The message a program stopped by the user fails with.
 pub(crate) const STOPPED: &str = "program stopped";
 
+/// Instructions each thread of a run has executed since it last entered a
+/// waiting call. Counting per thread means a spinning process fails even
+/// while another process of the node keeps waiting.
+#[derive(Clone, Default)]
+pub(crate) struct Budget {
+    used: Arc<Mutex<std::collections::HashMap<usize, u64>>>,
+}
+
+/// Threads tracked at once; beyond this the counts start over, which only
+/// ever delays a limit.
+const MAX_TRACKED_THREADS: usize = 4096;
+
+impl Budget {
+    /// Adds `count` instructions to `thread`; returns its new total.
+    fn add(&self, thread: usize, count: u64) -> u64 {
+        let mut used = self.used.lock().expect("budget lock");
+        if used.len() >= MAX_TRACKED_THREADS && !used.contains_key(&thread) {
+            used.clear();
+        }
+        let total = used.entry(thread).or_insert(0);
+        *total += count;
+        *total
+    }
+
+    /// Restarts the count of the thread running in `lua`.
+    pub(crate) fn reset(&self, lua: &Lua) {
+        let thread = lua.current_thread().to_pointer() as usize;
+        self.used.lock().expect("budget lock").remove(&thread);
+    }
+}
+
 /// What the hook of one program run checks.
 pub(crate) struct HookState {
     pub signal: StopSignal,
     /// Threads that the node's task drives (the program and its processes):
     /// only these may be preempted with a yield.
     pub driven: Arc<Mutex<Vec<usize>>>,
-    /// Instructions run since a process last entered a waiting call.
-    pub budget: Arc<AtomicU64>,
+    /// Instructions run per thread since it last entered a waiting call.
+    pub budget: Budget,
     pub limits: Limits,
     pub node: Arc<Node>,
 }
@@ -56,8 +87,8 @@ pub(crate) fn create(state: HookState) -> mlua::Result<Lua> {
                 return Err(mlua::Error::runtime(STOPPED));
             }
 
-            let used = state.budget.fetch_add(u64::from(HOOK_INSTRUCTIONS), Ordering::Relaxed);
-            if used >= state.limits.instructions {
+            let used = state.budget.add(current, u64::from(HOOK_INSTRUCTIONS));
+            if used > state.limits.instructions {
                 return Err(mlua::Error::runtime(instruction_limit_message(state.limits.instructions)));
             }
             state.node.memory.store(lua.used_memory(), Ordering::Relaxed);

@@ -59,12 +59,20 @@ pub fn execute(
         outbox: outbox.clone(),
         allow_stdin,
     });
+    shared.watched.lock().expect("watched lock").clear();
+    shared.started.lock().expect("started lock").clear();
     let sink_outbox = outbox.clone();
-    shared
-        .network
-        .set_console_sink(Some(Arc::new(move |line: &ConsoleLine| stream_line(&sink_outbox, line))));
+    let watched = shared.watched.clone();
+    shared.network.set_console_sink(Some(Arc::new(move |line: &ConsoleLine| {
+        if watched.lock().expect("watched lock").contains(&line.node) {
+            stream_line(&sink_outbox, line);
+        }
+    })));
 
     let result = run_cell(lua, shared, code, &outbox, execution_count);
+    if result.is_err() && shared.interrupted() {
+        stop_started(shared);
+    }
 
     // Detach the cell before replying: from here on node output stays in the
     // node consoles and cannot land in this cell.
@@ -84,6 +92,17 @@ pub fn execute(
             ExecuteOutcome::Error(output)
         }
     }
+}
+
+/// Stops the programs this cell started that still run, after an interrupt.
+fn stop_started(shared: &Shared) {
+    let names: Vec<String> = std::mem::take(&mut *shared.started.lock().expect("started lock"));
+    let running: Vec<String> = names
+        .into_iter()
+        .filter(|name| shared.network.node(name).is_ok_and(|node| !node.state.is_finished()))
+        .collect();
+    shared.network.stop(&running);
+    shared.network.wait(&running, Some(std::time::Duration::from_secs(1)), &|| false);
 }
 
 fn stream_line(outbox: &Outbox, line: &ConsoleLine) {
@@ -203,7 +222,10 @@ fn describe(error: &mlua::Error) -> String {
             with_cell_frames(first, lines)
         }
         mlua::Error::WithContext { cause, .. } => describe(cause),
-        mlua::Error::MemoryError(message) => format!("out of memory: {message}"),
+        mlua::Error::MemoryError(_) => format!(
+            "the controller's memory limit of {} MiB was reached; the cell's data was freed and the kernel goes on",
+            super::lua_env::CONTROLLER_MEMORY_LIMIT / (1024 * 1024)
+        ),
         other => other.to_string(),
     }
 }
@@ -211,7 +233,10 @@ fn describe(error: &mlua::Error) -> String {
 /// Appends the traceback lines that point into the cell, if there are any.
 fn with_cell_frames<'a>(mut message: String, traceback: impl Iterator<Item = &'a str>) -> String {
     let prefix = format!("{CELL_CHUNK}:");
-    let frames: Vec<&str> = traceback.filter(|line| line.trim_start().starts_with(&prefix)).collect();
+    // A lone "in main chunk" frame repeats the line the message already names.
+    let frames: Vec<&str> = traceback
+        .filter(|line| line.trim_start().starts_with(&prefix) && !line.ends_with("in main chunk"))
+        .collect();
     if !frames.is_empty() {
         message.push_str("\nstack traceback:");
         for frame in frames {

@@ -33,8 +33,13 @@ pub fn is_stream_file(lua: &Lua, value: &Value) -> bool {
 /// The error a Lua cell fails with when it is interrupted.
 pub const INTERRUPTED: &str = "interrupted";
 
+/// Memory the controller VM may allocate: enough for any analysis of a
+/// network's results, and far from taking the machine down.
+pub const CONTROLLER_MEMORY_LIMIT: usize = 1024 * 1024 * 1024;
+
 pub fn create(shared: &Shared) -> mlua::Result<Lua> {
     let lua = Lua::new_with(StdLib::ALL_SAFE, mlua::LuaOptions::default())?;
+    lua.set_memory_limit(CONTROLLER_MEMORY_LIMIT)?;
     install_output(&lua, shared)?;
     install_io(&lua, shared)?;
     install_display(&lua, shared)?;

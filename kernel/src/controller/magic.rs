@@ -96,6 +96,13 @@ pub fn run_line_magic(_lua: &Lua, shared: &Shared, magic: &LineMagic) -> Result<
             let spec: vnet::NetworkSpec = toml::from_str(&text).map_err(|error| {
                 CellError::new("LoadError", format!("{path}: {}; the network is unchanged", error.to_string().trim_end()))
             })?;
+            if spec.nodes.is_empty() {
+                return Err(CellError::new(
+                    "LoadError",
+                    format!("{path} describes no nodes; the network is unchanged (`%reset` empties it)"),
+                ));
+            }
+            let running = network.nodes().iter().filter(|node| !node.state.is_finished()).count();
             network.import(&spec).map_err(|error| {
                 CellError::new("LoadError", format!("{path}: {error}; the network is unchanged"))
             })?;
@@ -106,6 +113,9 @@ pub fn run_line_magic(_lua: &Lua, shared: &Shared, magic: &LineMagic) -> Result<
                 count_of(spec.links.len(), "link"),
                 spec.seed
             );
+            if running > 0 {
+                text.push_str(&format!("stopped {} of the network it replaced\n", count_of(running, "running program")));
+            }
             if programs > 0 {
                 text.push_str(&format!(
                     "{} a saved program; net.rerun(\"all\") starts them\n",
@@ -149,7 +159,8 @@ pub fn run_line_magic(_lua: &Lua, shared: &Shared, magic: &LineMagic) -> Result<
             out.display(chart, None);
         }
         LineMagic::Eval { node, code } => {
-            let text = network.eval(node, code, EVAL_TIMEOUT).map_err(network_error)?;
+            shared.watch(std::slice::from_ref(node));
+            let text = network.eval(node, code, EVAL_TIMEOUT, &|| shared.interrupted()).map_err(network_error)?;
             out.stdout(&format!("{text}\n"));
         }
         LineMagic::Ps => out.display(render::table::processes(&network.nodes()), None),
@@ -304,7 +315,11 @@ pub fn run_cell_magic(shared: &Shared, magic: &CellMagic, body: &str) -> Result<
         CellMagic::Lua { targets, wait } => run_programs(shared, targets, *wait, body),
         CellMagic::Shell { node } => {
             let out = outbox(shared)?;
-            let text = shared.network.eval(node, body, EVAL_TIMEOUT).map_err(network_error)?;
+            shared.watch(std::slice::from_ref(node));
+            let text = shared
+                .network
+                .eval(node, body, EVAL_TIMEOUT, &|| shared.interrupted())
+                .map_err(network_error)?;
             if !text.is_empty() {
                 out.stdout(&format!("{text}\n"));
             }
@@ -331,6 +346,7 @@ fn run_programs(shared: &Shared, targets: &Selector, wait: WaitMode, body: &str)
             format!("{message}\nThe program did not compile, so no node was started (targets: {}).", names.join(", ")),
         )
     })?;
+    shared.started(&names);
     let view_number = VIEWS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if names.len() > 1000 {
         let mut progress = StartProgress::new(out.clone(), names.len(), view_number);
@@ -351,7 +367,8 @@ fn run_programs(shared: &Shared, targets: &Selector, wait: WaitMode, body: &str)
             return Ok(());
         }
         WaitMode::UntilDone => None,
-        WaitMode::Seconds(seconds) => Some(Duration::from_secs_f64(seconds)),
+        // A wait too long for a Duration is a wait until done.
+        WaitMode::Seconds(seconds) => Duration::try_from_secs_f64(seconds).ok(),
     };
 
     let outcome = wait_with_view(shared, &out, &names, timeout, view_number);

@@ -66,11 +66,28 @@ pub(crate) struct Shared {
     pub cell: Arc<Mutex<Option<CellContext>>>,
     pub interrupt: Arc<AtomicBool>,
     pub stdin: tokio::sync::mpsc::UnboundedSender<InputAsk>,
+    /// Nodes whose console lines stream into the running cell: those it
+    /// started, waits on or evaluates code in.
+    pub watched: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Nodes whose programs the running cell started, stopped on interrupt.
+    pub started: Arc<Mutex<Vec<String>>>,
 }
 
 impl Shared {
     pub fn outbox(&self) -> Option<Outbox> {
         self.cell.lock().expect("cell lock").as_ref().map(|cell| cell.outbox.clone())
+    }
+
+    /// Streams the console lines of `names` into the running cell.
+    pub fn watch(&self, names: &[String]) {
+        self.watched.lock().expect("watched lock").extend(names.iter().cloned());
+    }
+
+    /// Records programs the running cell started: they are watched, and
+    /// stopped if the cell is interrupted.
+    pub fn started(&self, names: &[String]) {
+        self.watch(names);
+        self.started.lock().expect("started lock").extend(names.iter().cloned());
     }
 
     pub fn interrupted(&self) -> bool {
@@ -95,6 +112,8 @@ impl Controller {
             cell: Arc::new(Mutex::new(None)),
             interrupt: interrupt.clone(),
             stdin,
+            watched: Arc::new(Mutex::new(Default::default())),
+            started: Arc::new(Mutex::new(Vec::new())),
         };
         let lua = lua_env::create(&shared)?;
         let (jobs, receiver) = mpsc::channel();
@@ -111,6 +130,7 @@ impl Controller {
     }
 
     pub async fn execute(&self, code: String, outbox: Outbox, execution_count: usize, allow_stdin: bool) -> ExecuteOutcome {
+        let outbox_for_error = outbox.clone();
         let (reply, answer) = oneshot::channel();
         self.submit(Job::Execute {
             code,
@@ -119,7 +139,11 @@ impl Controller {
             allow_stdin,
             reply,
         });
-        answer.await.unwrap_or_else(|_| ExecuteOutcome::Error(controller_gone()))
+        answer.await.unwrap_or_else(|_| {
+            let error = controller_gone();
+            outbox_for_error.error(&error);
+            ExecuteOutcome::Error(error)
+        })
     }
 
     pub async fn complete(&self, code: String, cursor: usize) -> CompleteReply {
@@ -149,6 +173,20 @@ fn controller_gone() -> ErrorOutput {
     }
 }
 
+/// Runs one job, turning a panic into an error instead of losing the
+/// controller thread and with it every later cell.
+fn guarded<T>(what: &str, job: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).map_err(|panic| {
+        let detail = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|text| text.to_string()))
+            .unwrap_or_default();
+        tracing::error!(job = what, panic = %detail, "controller job panicked");
+        detail
+    })
+}
+
 fn serve(lua: Lua, shared: Shared, jobs: mpsc::Receiver<Job>) {
     for job in jobs {
         match job {
@@ -159,14 +197,31 @@ fn serve(lua: Lua, shared: Shared, jobs: mpsc::Receiver<Job>) {
                 allow_stdin,
                 reply,
             } => {
-                let outcome = cell::execute(&lua, &shared, &code, outbox, execution_count, allow_stdin);
+                let cell_outbox = outbox.clone();
+                let outcome = guarded("execute", || {
+                    cell::execute(&lua, &shared, &code, outbox, execution_count, allow_stdin)
+                })
+                .unwrap_or_else(|detail| {
+                    // The cell may have left its sink and context behind.
+                    shared.network.set_console_sink(None);
+                    *shared.cell.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+                    let error = ErrorOutput {
+                        ename: "KernelError".into(),
+                        evalue: format!("internal error while running the cell: {detail}; the kernel goes on"),
+                        traceback: vec![format!("KernelError: internal error while running the cell: {detail}")],
+                    };
+                    cell_outbox.error(&error);
+                    ExecuteOutcome::Error(error)
+                });
                 let _ = reply.send(outcome);
             }
             Job::Complete { code, cursor, reply } => {
-                let _ = reply.send(crate::complete::complete(&lua, &shared.network, &code, cursor));
+                let matches = guarded("complete", || crate::complete::complete(&lua, &shared.network, &code, cursor));
+                let _ = reply.send(matches.unwrap_or_default());
             }
             Job::Inspect { code, cursor, reply } => {
-                let _ = reply.send(crate::complete::inspect(&lua, &shared.network, &code, cursor));
+                let found = guarded("inspect", || crate::complete::inspect(&lua, &shared.network, &code, cursor));
+                let _ = reply.send(found.unwrap_or_default());
             }
         }
     }

@@ -297,6 +297,7 @@ fn install_running(lua: &Lua, net: &Table, shared: &Shared) -> mlua::Result<()> 
                 .check_program("program", &code)
                 .map_err(|error| mlua::Error::runtime(error.to_string()))?;
             network.start_program(&names, "program", &code).map_err(network_error)?;
+            start_shared.started(&names);
             Ok(names)
         })?,
     )?;
@@ -320,6 +321,7 @@ fn install_running(lua: &Lua, net: &Table, shared: &Shared) -> mlua::Result<()> 
             let mut started = Vec::new();
             for (program, members) in groups {
                 network.start_program(&members, "program", &program).map_err(network_error)?;
+                rerun_shared.started(&members);
                 started.extend(members);
             }
             Ok(started)
@@ -334,7 +336,14 @@ fn install_running(lua: &Lua, net: &Table, shared: &Shared) -> mlua::Result<()> 
                 None | Some(Value::Nil) => wait_shared.network.node_names(),
                 Some(value) => targets(&wait_shared, "wait", value)?,
             };
-            let timeout = seconds.filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64);
+            let timeout = match seconds {
+                None => None,
+                Some(seconds) if seconds.is_nan() || seconds < 0.0 => {
+                    return Err(mlua::Error::runtime(format!("net.wait needs a number of seconds of 0 or more, got {seconds}")))
+                }
+                Some(seconds) => Duration::try_from_secs_f64(seconds).ok(),
+            };
+            wait_shared.watch(&names);
             let outcome = wait_shared.network.wait(&names, timeout, &|| wait_shared.interrupted());
             Ok(match outcome {
                 WaitOutcome::Finished => "finished",
