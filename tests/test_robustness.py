@@ -106,3 +106,38 @@ def test_empty_network_file_is_rejected(fresh):
     reply, _ = fresh.execute("%load empty.toml")
     assert reply["evalue"] == "empty.toml describes no nodes; the network is unchanged (`%reset` empties it)"
     assert out(fresh, "print(#net.nodes())") == "3\n"
+
+
+def test_net_options_are_checked(fresh):
+    for call, message in [
+        ('net.add("a", {latncy = 5})', "net.add: unknown option `latncy`; the options are x, y, ports"),
+        ('net.ring(3, {prefx = "r"})', "net.ring: unknown option `prefx`; the options are prefix"),
+        ('net.seed(-1)', "net.seed needs a whole number of 0 or more, got -1"),
+        ('net.mesh(-1, 3)', "net.mesh needs a row count as a whole number of 0 or more, got -1"),
+        ('net.add("a", {ports = "p0"})', 'net.add: option `ports` needs an array of names such as {"p0", "p1"}, got a string'),
+    ]:
+        reply, _ = fresh.execute(call)
+        assert reply["evalue"] == message, call
+    fresh.run_ok('net.add("b")')
+    for call, message in [
+        ('net.limits("b", {memory_mib = "lots"})', "net.limits: option `memory_mib` needs a number, got a string"),
+        ('net.limits("b", {instructions = 0})', "net.limits: instructions must be at least 1, got 0"),
+    ]:
+        reply, _ = fresh.execute(call)
+        assert reply["evalue"] == message, call
+
+
+def test_spawn_needs_function(fresh):
+    fresh.run_ok("%node add a")
+    _, outputs = fresh.execute("%%lua a\nspawn(5)")
+    assert "a: error: cell:2: spawn needs a function to run, got a integer" in fresh.stderr(outputs)
+
+
+def test_save_name_with_space_and_shell_table(fresh):
+    fresh.run_ok("%node add solo")
+    assert out(fresh, "%save my net.toml") == "saved 1 node and 0 links to my net.toml\n"
+    assert (fresh.folder / "my net.toml").exists()
+    assert out(fresh, '%load "my net.toml"').startswith("loaded 1 node and 0 links from my net.toml")
+    fresh.run_ok("%%lua solo --bg\nstate = {level = 3}\nrpc.serve()")
+    assert out(fresh, "%%shell solo\nreturn state") == '{"level":3}\n'
+    fresh.run_ok("%stop solo")

@@ -165,8 +165,10 @@ fn unknown_magic(token: &Token, name: &str, sigil: &str) -> ParseError {
 
 /// Parses a line that starts with `%`.
 pub fn parse_line_magic(line: &str) -> Result<LineMagic, ParseError> {
-    if line.split_whitespace().next() == Some("%eval") {
-        return parse_eval(line);
+    match line.split_whitespace().next() {
+        Some("%eval") => return parse_eval(line),
+        Some(magic @ ("%save" | "%load")) => return parse_file_magic(line, &magic[1..]),
+        _ => {}
     }
     let arguments = split(line, "%")?;
     match arguments.name.as_str() {
@@ -209,15 +211,6 @@ pub fn parse_line_magic(line: &str) -> Result<LineMagic, ParseError> {
                 count,
                 degree,
                 prefix: parse_prefix(&arguments)?,
-            })
-        }
-        "save" | "load" => {
-            let path = arguments.positional(0, "a file name such as `network.toml`")?.text.clone();
-            arguments.no_more_positional(1)?;
-            Ok(if arguments.name == "save" {
-                LineMagic::Save { path }
-            } else {
-                LineMagic::Load { path }
             })
         }
         "plot" => {
@@ -282,6 +275,22 @@ pub fn parse_cell_magic(line: &str) -> Result<CellMagic, ParseError> {
         }
         other => unreachable!("catalog magic `{other}` has no parser"),
     }
+}
+
+/// `%save FILE` and `%load FILE` take the rest of the line as the file
+/// name, so names with spaces work, with or without quotes around them.
+fn parse_file_magic(line: &str, name: &str) -> Result<LineMagic, ParseError> {
+    let rest = line.trim_start()[name.len() + 1..].trim();
+    let path = rest
+        .strip_prefix('"')
+        .and_then(|inner| inner.strip_suffix('"'))
+        .or_else(|| rest.strip_prefix('\'').and_then(|inner| inner.strip_suffix('\'')))
+        .unwrap_or(rest);
+    if path.is_empty() {
+        return Err(ParseError::new(line.chars().count() + 1, "a file name such as `network.toml`", "").for_magic(name));
+    }
+    let path = path.to_string();
+    Ok(if name == "save" { LineMagic::Save { path } } else { LineMagic::Load { path } })
 }
 
 /// `%eval NODE EXPR` keeps EXPR exactly as typed, spaces and all.
@@ -505,7 +514,7 @@ fn parse_endpoint(arguments: &Arguments, index: usize) -> Result<(String, String
         .text
         .split_once(':')
         .filter(|(node, port)| is_name(node) && is_name(port))
-        .ok_or_else(|| ParseError::new(token.column, EXPECTED, &token.text).for_magic("link"))?;
+        .ok_or_else(|| ParseError::new(token.column, EXPECTED, &token.text).for_magic(&arguments.name))?;
     Ok((node.to_string(), port.to_string()))
 }
 
@@ -621,6 +630,20 @@ mod tests {
         assert_eq!(error.found, "frob");
         let error = parse_line_magic("%node add all").unwrap_err();
         assert_eq!(error.column, 11);
+    }
+
+    #[test]
+    fn file_names_may_have_spaces() {
+        assert_eq!(
+            parse_line_magic("%save my net.toml").unwrap(),
+            LineMagic::Save { path: "my net.toml".into() }
+        );
+        assert_eq!(
+            parse_line_magic("%load \"my net.toml\"").unwrap(),
+            LineMagic::Load { path: "my net.toml".into() }
+        );
+        assert_eq!(parse_line_magic("%save").unwrap_err().column, 6);
+        assert_eq!(parse_line_magic("%unlink a").unwrap_err().magic.as_deref(), Some("unlink"));
     }
 
     #[test]

@@ -35,7 +35,13 @@ impl Selector {
         for part in text.split(',') {
             let part_column = column + offset;
             offset += part.chars().count() + 1;
-            patterns.push(parse_pattern(part, part_column)?);
+            let pattern = parse_pattern(part, part_column).map_err(|mut error| {
+                if part.is_empty() {
+                    error.found = text.to_string();
+                }
+                error
+            })?;
+            patterns.push(pattern);
         }
         Ok(Selector {
             text: text.to_string(),

@@ -139,8 +139,8 @@ impl NodeContext {
                 lua,
                 &self.node.name,
                 format!(
-                    "message of {bytes} bytes exceeds the message size limit of {limit} bytes ({}); \
-                     send it in parts or raise the limit",
+                    "message of {bytes} bytes exceeds the message size limit of {}; \
+                     send it in parts or raise the limit with net.message_limit(bytes)",
                     crate::vm::format_bytes(limit)
                 ),
             ));

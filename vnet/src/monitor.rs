@@ -63,7 +63,15 @@ fn show(lua: &Lua, values: MultiValue) -> Result<String, String> {
     let tostring: mlua::Function = lua.globals().get("tostring").map_err(|error| error.to_string())?;
     let mut parts = Vec::new();
     for value in values {
-        parts.push(tostring.call::<String>(value).map_err(|error| error.to_string())?);
+        // Tables show their contents, as JSON, rather than an address.
+        let text = match &value {
+            mlua::Value::Table(_) => match crate::value::lua_to_json(&value) {
+                Ok(json) => json.to_string(),
+                Err(_) => tostring.call::<String>(value).map_err(|error| error.to_string())?,
+            },
+            _ => tostring.call::<String>(value).map_err(|error| error.to_string())?,
+        };
+        parts.push(text);
     }
     Ok(parts.join("\t"))
 }

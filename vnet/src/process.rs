@@ -127,7 +127,14 @@ pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()>
     let counter = Arc::new(std::sync::atomic::AtomicU64::new(1));
     lua.globals().set(
         "spawn",
-        lua.create_function(move |lua, (function, args): (Function, MultiValue)| {
+        lua.create_function(move |lua, (function, args): (mlua::Value, MultiValue)| {
+            let mlua::Value::Function(function) = function else {
+                return Err(api_error(
+                    lua,
+                    &ctx.node.name,
+                    format!("spawn needs a function to run, got a {}", function.type_name()),
+                ));
+            };
             let number = counter.fetch_add(1, Ordering::Relaxed);
             let slot: Slot = Arc::new(Mutex::new(None));
             let (done, watcher) = watch::channel(false);

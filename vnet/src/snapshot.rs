@@ -183,6 +183,9 @@ fn validate(spec: &NetworkSpec) -> Result<(), Error> {
     }
     let mut used = HashSet::new();
     for link in &spec.links {
+        if link.a == link.b {
+            return Err(invalid(format!("`{}` cannot be linked to itself", link.a)));
+        }
         for end in [&link.a, &link.b] {
             let (node, port) = split_endpoint(end)?;
             let owner = spec
@@ -196,9 +199,6 @@ fn validate(spec: &NetworkSpec) -> Result<(), Error> {
             if !used.insert(end.as_str()) {
                 return Err(invalid(format!("port `{end}` appears in two links")));
             }
-        }
-        if link.a == link.b {
-            return Err(invalid(format!("`{}` cannot be linked to itself", link.a)));
         }
         if !(0.0..=1.0).contains(&link.loss) || link.latency_ms < 0.0 || link.jitter_ms < 0.0 {
             return Err(invalid(format!(

@@ -126,7 +126,13 @@ pub(crate) fn instruction_limit_message(limit: u64) -> String {
 }
 
 pub(crate) fn memory_limit_message(limit: usize) -> String {
-    format!("memory limit of {} reached", format_bytes(limit))
+    let mib = limit as f64 / (1024.0 * 1024.0);
+    format!("memory limit of {} MiB reached; raise it with net.limits(NAME, {{memory_mib = M}})", trim(mib))
+}
+
+fn trim(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Formats a byte count the way limits are usually written: "64 MiB".
@@ -134,9 +140,9 @@ pub(crate) fn format_bytes(bytes: usize) -> String {
     const MIB: usize = 1024 * 1024;
     const KIB: usize = 1024;
     if bytes >= MIB && bytes % MIB == 0 {
-        format!("{} MiB", bytes / MIB)
+        format!("{} MiB ({bytes} bytes)", bytes / MIB)
     } else if bytes >= KIB && bytes % KIB == 0 {
-        format!("{} KiB", bytes / KIB)
+        format!("{} KiB ({bytes} bytes)", bytes / KIB)
     } else {
         format!("{bytes} bytes")
     }

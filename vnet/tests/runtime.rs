@@ -289,7 +289,7 @@ fn limits_fail_only_their_node() {
         assert!(node.error.as_deref().unwrap().ends_with(instruction_error), "{name}: {:?}", node.error);
     }
     let bomb = network.node("bomb").unwrap();
-    assert_eq!(bomb.error.as_deref(), Some("memory limit of 16 MiB reached"));
+    assert_eq!(bomb.error.as_deref(), Some("memory limit of 16 MiB reached; raise it with net.limits(NAME, {memory_mib = M})"));
     assert_eq!(result(&network, "worker"), json!(5050));
 }
 
@@ -327,8 +327,8 @@ fn message_over_size_limit_names_both_sizes() {
     let error = network.node("n0").unwrap().error.unwrap();
     assert_eq!(
         error,
-        "prog:1: message of 2002 bytes exceeds the message size limit of 1000 bytes (1000 bytes); \
-         send it in parts or raise the limit"
+        "prog:1: message of 2002 bytes exceeds the message size limit of 1000 bytes; \
+         send it in parts or raise the limit with net.message_limit(bytes)"
     );
 }
 

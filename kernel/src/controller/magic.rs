@@ -10,7 +10,7 @@ use super::cell::{CellError, CELL_CHUNK};
 use super::live::{self, LiveView, StartProgress};
 use super::Shared;
 use crate::iopub::Outbox;
-use crate::render;
+use crate::render::{self, count_of};
 
 /// How long `%eval` and `%%shell` wait for the node to run the code.
 const EVAL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -250,15 +250,6 @@ pub fn run_line_magic(_lua: &Lua, shared: &Shared, magic: &LineMagic) -> Result<
         }
     }
     Ok(())
-}
-
-/// "1 program", "3 programs".
-fn count_of(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
 }
 
 fn list_magics() -> String {

@@ -37,6 +37,54 @@ fn targets(shared: &Shared, function: &str, value: Value) -> mlua::Result<Vec<St
     }
 }
 
+/// Rejects keys of an options table that `net.FUNCTION` does not know, so a
+/// misspelled option is not silently ignored.
+fn check_keys(function: &str, options: &Table, known: &[&str]) -> mlua::Result<()> {
+    for pair in options.pairs::<Value, Value>() {
+        let (key, _) = pair?;
+        let name = match &key {
+            Value::String(text) => text.to_str()?.to_string(),
+            other => format!("{other:?}"),
+        };
+        if !known.contains(&name.as_str()) {
+            return Err(mlua::Error::runtime(format!(
+                "net.{function}: unknown option `{name}`; the options are {}",
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads an optional number option, naming the option when it is not one.
+fn number_option(function: &str, options: &Table, key: &str) -> mlua::Result<Option<f64>> {
+    match options.get::<Value>(key)? {
+        Value::Nil => Ok(None),
+        Value::Integer(number) => Ok(Some(number as f64)),
+        Value::Number(number) => Ok(Some(number)),
+        other => Err(mlua::Error::runtime(format!(
+            "net.{function}: option `{key}` needs a number, got a {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// Reads a count argument, naming the function when it is not a positive integer.
+fn count_argument(function: &str, what: &str, value: Value) -> mlua::Result<usize> {
+    match value {
+        Value::Integer(count) if count >= 0 => Ok(count as usize),
+        Value::Number(count) if count >= 0.0 && count.fract() == 0.0 => Ok(count as usize),
+        other => Err(mlua::Error::runtime(format!(
+            "net.{function} needs {what} as a whole number of 0 or more, got {}",
+            match other {
+                Value::Integer(number) => number.to_string(),
+                Value::Number(number) => number.to_string(),
+                other => format!("a {}", other.type_name()),
+            }
+        ))),
+    }
+}
+
 /// Reads `prefix` from an options table, "n" by default.
 fn prefix_of(options: &Option<Table>) -> mlua::Result<String> {
     match options {
@@ -106,9 +154,19 @@ pub fn install(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
     let network = shared.network.clone();
     net.set(
         "seed",
-        lua.create_function(move |_, seed: Option<u64>| {
-            if let Some(seed) = seed {
-                network.set_seed(seed);
+        lua.create_function(move |_, seed: Value| {
+            match seed {
+                Value::Nil => {}
+                Value::Integer(seed) if seed >= 0 => network.set_seed(seed as u64),
+                other => {
+                    return Err(mlua::Error::runtime(format!(
+                        "net.seed needs a whole number of 0 or more, got {}",
+                        match other {
+                            Value::Integer(number) => number.to_string(),
+                            other => format!("a {}", other.type_name()),
+                        }
+                    )))
+                }
             }
             Ok(network.seed())
         })?,
@@ -135,14 +193,20 @@ pub fn install(lua: &Lua, shared: &Shared) -> mlua::Result<()> {
             let name = node_name("limits", name)?;
             let mut limits = network.node(&name).map_err(network_error)?.limits;
             if let Some(changes) = changes {
-                if let Some(mib) = changes.get::<Option<f64>>("memory_mib")? {
-                    if !(mib >= 1.0) {
+                check_keys("limits", &changes, &["memory_mib", "instructions"])?;
+                if let Some(mib) = number_option("limits", &changes, "memory_mib")? {
+                    if !(mib >= 1.0 && mib.is_finite()) {
                         return Err(mlua::Error::runtime(format!("net.limits: memory_mib must be at least 1, got {mib}")));
                     }
                     limits.memory = (mib * 1024.0 * 1024.0) as usize;
                 }
-                if let Some(instructions) = changes.get::<Option<u64>>("instructions")? {
-                    limits.instructions = instructions.max(1);
+                if let Some(instructions) = number_option("limits", &changes, "instructions")? {
+                    if !(instructions >= 1.0 && instructions.is_finite()) {
+                        return Err(mlua::Error::runtime(format!(
+                            "net.limits: instructions must be at least 1, got {instructions}"
+                        )));
+                    }
+                    limits.instructions = instructions as u64;
                 }
                 network.set_limits(&name, limits).map_err(network_error)?;
             }
@@ -191,10 +255,18 @@ fn install_building(lua: &Lua, net: &Table, shared: &Shared) -> mlua::Result<()>
             let name = node_name("add", name)?;
             let (mut x, mut y, mut ports) = (network.len() as f64, 0.0, vec!["p0".to_string()]);
             if let Some(options) = options {
-                x = options.get::<Option<f64>>("x")?.unwrap_or(x);
-                y = options.get::<Option<f64>>("y")?.unwrap_or(y);
-                if let Some(list) = options.get::<Option<Vec<String>>>("ports")? {
-                    ports = list;
+                check_keys("add", &options, &["x", "y", "ports"])?;
+                x = number_option("add", &options, "x")?.unwrap_or(x);
+                y = number_option("add", &options, "y")?.unwrap_or(y);
+                match options.get::<Value>("ports")? {
+                    Value::Nil => {}
+                    Value::Table(list) => ports = list.sequence_values::<String>().collect::<mlua::Result<_>>()?,
+                    other => {
+                        return Err(mlua::Error::runtime(format!(
+                            "net.add: option `ports` needs an array of names such as {{\"p0\", \"p1\"}}, got a {}",
+                            other.type_name()
+                        )))
+                    }
                 }
             }
             network.add_node(&name, (x, y), &ports).map_err(network_error)?;
@@ -216,9 +288,10 @@ fn install_building(lua: &Lua, net: &Table, shared: &Shared) -> mlua::Result<()>
             let b = endpoint("link", &b)?;
             let mut props = LinkProps::default();
             if let Some(options) = options {
-                props.latency_ms = options.get::<Option<f64>>("latency")?.unwrap_or(0.0);
-                props.jitter_ms = options.get::<Option<f64>>("jitter")?.unwrap_or(0.0);
-                props.loss = options.get::<Option<f64>>("loss")?.unwrap_or(0.0);
+                check_keys("link", &options, &["latency", "jitter", "loss"])?;
+                props.latency_ms = number_option("link", &options, "latency")?.unwrap_or(0.0);
+                props.jitter_ms = number_option("link", &options, "jitter")?.unwrap_or(0.0);
+                props.loss = number_option("link", &options, "loss")?.unwrap_or(0.0);
             }
             network.link_with((&a.0, &a.1), (&b.0, &b.1), props).map_err(network_error)
         })?,
@@ -236,9 +309,14 @@ fn install_building(lua: &Lua, net: &Table, shared: &Shared) -> mlua::Result<()>
     let network = shared.network.clone();
     net.set(
         "mesh",
-        lua.create_function(move |_, (rows, cols, options): (usize, usize, Option<Table>)| {
+        lua.create_function(move |_, (rows, cols, options): (Value, Value, Option<Table>)| {
+            let rows = count_argument("mesh", "a row count", rows)?;
+            let cols = count_argument("mesh", "a column count", cols)?;
             if rows == 0 || cols == 0 {
                 return Err(mlua::Error::runtime("net.mesh needs at least 1 row and 1 column"));
+            }
+            if let Some(options) = &options {
+                check_keys("mesh", options, &["prefix", "torus"])?;
             }
             let torus = options.as_ref().map(|o| o.get::<Option<bool>>("torus")).transpose()?.flatten().unwrap_or(false);
             network.add_mesh(rows, cols, &prefix_of(&options)?, torus).map_err(network_error)
@@ -249,7 +327,11 @@ fn install_building(lua: &Lua, net: &Table, shared: &Shared) -> mlua::Result<()>
         let network = shared.network.clone();
         net.set(
             name,
-            lua.create_function(move |_, (count, options): (usize, Option<Table>)| {
+            lua.create_function(move |_, (count, options): (Value, Option<Table>)| {
+                let count = count_argument(name, "a node count", count)?;
+                if let Some(options) = &options {
+                    check_keys(name, options, &["prefix"])?;
+                }
                 if count < minimum {
                     return Err(mlua::Error::runtime(format!("net.{name} needs at least {minimum} nodes, got {count}")));
                 }
@@ -267,7 +349,12 @@ fn install_building(lua: &Lua, net: &Table, shared: &Shared) -> mlua::Result<()>
     let network = shared.network.clone();
     net.set(
         "random",
-        lua.create_function(move |_, (count, degree, options): (usize, usize, Option<Table>)| {
+        lua.create_function(move |_, (count, degree, options): (Value, Value, Option<Table>)| {
+            let count = count_argument("random", "a node count", count)?;
+            let degree = count_argument("random", "a degree", degree)?;
+            if let Some(options) = &options {
+                check_keys("random", options, &["prefix"])?;
+            }
             if count < 2 || degree == 0 || degree >= count {
                 return Err(mlua::Error::runtime(format!(
                     "net.random needs at least 2 nodes and a degree from 1 to count - 1, got {count} nodes, degree {degree}"

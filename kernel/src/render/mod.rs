@@ -49,3 +49,12 @@ pub fn picture(drawn: DrawResult, summary: String) -> jupyter_protocol::Media {
         ("text/plain".to_string(), serde_json::Value::String(summary)),
     ])
 }
+
+/// "1 node", "3 nodes".
+pub fn count_of(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}

@@ -5,7 +5,7 @@ use jupyter_protocol::Media;
 use serde_json::Value as Json;
 use vnet::{LinkStats, NodeInfo};
 
-use super::escape_html;
+use super::{count_of, escape_html};
 use crate::iopub::media;
 
 /// A table with a header row and a closing caption line.
@@ -71,11 +71,12 @@ fn trim_float(value: f64) -> String {
     if text == "-0" { "0".to_string() } else { text.to_string() }
 }
 
-fn kib(bytes: usize) -> String {
-    if bytes == 0 {
-        "-".to_string()
-    } else {
-        format!("{:.1} KiB", bytes as f64 / 1024.0)
+fn memory(bytes: usize) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
+    match bytes as f64 {
+        0.0 => "-".to_string(),
+        size if size >= MIB => format!("{:.1} MiB", size / MIB),
+        size => format!("{:.1} KiB", size / 1024.0),
     }
 }
 
@@ -106,7 +107,7 @@ pub fn nodes(nodes: &[NodeInfo]) -> Media {
     Table {
         headers: vec!["name", "id", "position", "state", "ports (peer)", "sent", "received"],
         rows,
-        caption: format!("{} nodes", nodes.len()),
+        caption: count_of(nodes.len(), "node"),
     }
     .to_media()
 }
@@ -121,7 +122,7 @@ pub fn processes(nodes: &[NodeInfo]) -> Media {
                 node.name.clone(),
                 node.state.as_str().to_string(),
                 node.processes.to_string(),
-                kib(node.memory),
+                memory(node.memory),
                 node.inbox.to_string(),
                 node.stats.sent.to_string(),
                 node.stats.received.to_string(),
@@ -133,7 +134,7 @@ pub fn processes(nodes: &[NodeInfo]) -> Media {
     Table {
         headers: vec!["node", "state", "processes", "memory", "inbox", "sent", "received", "error"],
         rows,
-        caption: format!("{} programs, {running} running or waiting", started.len()),
+        caption: format!("{}, {running} running or waiting", count_of(started.len(), "program")),
     }
     .to_media()
 }
@@ -151,7 +152,7 @@ pub fn stats(nodes: &[(NodeInfo, Option<f64>)], links: &[LinkStats]) -> (Media, 
                 node.stats.forwarded.to_string(),
                 node.stats.bytes_sent.to_string(),
                 node.stats.bytes_received.to_string(),
-                latency.map_or("-".to_string(), |ms| format!("{ms:.3} ms")),
+                latency.map_or("-".to_string(), |ms| format!("{:.1} us", ms * 1000.0)),
             ]
         })
         .collect();
@@ -160,7 +161,7 @@ pub fn stats(nodes: &[(NodeInfo, Option<f64>)], links: &[LinkStats]) -> (Media, 
     let node_table = Table {
         headers: vec!["node", "sent", "received", "dropped", "forwarded", "bytes out", "bytes in", "latency p50"],
         rows: node_rows,
-        caption: format!("{} nodes: {total_sent} messages sent, {total_dropped} dropped", nodes.len()),
+        caption: format!("{}: {total_sent} messages sent, {total_dropped} dropped", count_of(nodes.len(), "node")),
     };
     let link_rows = links
         .iter()
@@ -177,7 +178,7 @@ pub fn stats(nodes: &[(NodeInfo, Option<f64>)], links: &[LinkStats]) -> (Media, 
     let link_table = Table {
         headers: vec!["from", "to", "sent", "dropped", "bytes"],
         rows: link_rows,
-        caption: format!("{} link directions", links.len()),
+        caption: count_of(links.len(), "link direction"),
     };
     (node_table.to_media(), link_table.to_media())
 }

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use vnet::{LinkInfo, NodeInfo, NodeState};
 
-use super::{ensure_font, picture, DrawResult, FONT_FAMILY};
+use super::{count_of, ensure_font, picture, DrawResult, FONT_FAMILY};
 
 /// Pixels between neighbouring grid positions, before shrinking to fit.
 const UNIT: f64 = 70.0;
@@ -44,7 +44,7 @@ fn summary(nodes: &[NodeInfo], links: &[LinkInfo]) -> String {
         }
     }
     let states: Vec<String> = counts.iter().map(|(state, count)| format!("{count} {}", state.as_str())).collect();
-    let mut text = format!("{} nodes, {} links", nodes.len(), links.len());
+    let mut text = format!("{}, {}", count_of(nodes.len(), "node"), count_of(links.len(), "link"));
     if !states.is_empty() {
         text.push_str(&format!(" ({})", states.join(", ")));
     }
