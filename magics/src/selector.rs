@@ -49,7 +49,7 @@ impl Selector {
         })
     }
 
-    /// The selector as the user wrote it.
+    /// Returns the selector as the user wrote it.
     pub fn as_str(&self) -> &str {
         &self.text
     }

@@ -37,8 +37,8 @@ fn run(network: &Network, names: &[String], source: &str) {
     assert_eq!(outcome, WaitOutcome::Finished, "benchmark programs did not finish");
 }
 
-/// A Lua i-node created and its (empty) program run: node entry, VM with
-/// the node API, task start and end.
+/// Measures a Lua i-node created and its empty program run: node entry, VM
+/// with the node API, task start and end.
 fn inode_creation(c: &mut Criterion) {
     let network = Network::new(2).unwrap();
     let mut counter = 0u64;

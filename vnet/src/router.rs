@@ -14,8 +14,8 @@ use crate::inbox::{Envelope, Kind};
 use crate::network::Shared;
 use crate::node::Node;
 
-/// Who is sending: the node's own program, or the router passing a routed
-/// message on (which counts as forwarded, not as sent by the node).
+/// The sender of a message: the node's own program, or the router passing a
+/// routed message on (which counts as forwarded, not as sent by the node).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Origin {
     Program,
@@ -113,8 +113,8 @@ pub(crate) fn route(shared: &Arc<Shared>, from: &Arc<Node>, dest: u64, mut envel
     }
 }
 
-/// A message reached `node`: pass it on when it is routed elsewhere, else
-/// hand it to the inbox or to the node's RPC handling.
+/// Delivers a message that reached `node`: passes it on when it is routed
+/// elsewhere, else hands it to the inbox or to the node's RPC handling.
 pub(crate) fn arrive(shared: &Arc<Shared>, node: &Arc<Node>, envelope: Envelope) {
     if let Some(dest) = envelope.dest {
         if dest != node.id {

@@ -1,6 +1,6 @@
 //! Remote procedure calls between nodes: `rpc.expose(name, fn)` offers a
 //! procedure, `rpc.call(node, name, ...)` calls it over the same routes as
-//! `sendto`, and `rpc.serve()` keeps a node answering calls. Each incoming
+//! `sendto`, and `rpc.serve()` keeps a node serving calls. Each incoming
 //! call runs as a process of the callee; its failure goes back to the caller
 //! and does not fail the callee.
 
@@ -18,8 +18,8 @@ use crate::process::ProcessEnd;
 use crate::router::{self, Origin};
 use crate::value::{json_to_lua, lua_to_json};
 
-/// How long `rpc.call` waits for a reply unless `rpc.timeout(ms)` says
-/// otherwise.
+/// Milliseconds `rpc.call` waits for a reply unless `rpc.timeout(ms)` sets
+/// another value.
 pub const DEFAULT_RPC_TIMEOUT_MS: f64 = 5000.0;
 
 /// Registry key of the table of exposed procedures.

@@ -7,8 +7,8 @@ use crate::rng::SplitMix64;
 
 type NodeSpec = (String, (f64, f64), Vec<String>);
 
-/// A point on a circle, rounded to millionths so positions read cleanly
-/// (0 rather than 1.2e-16 or -0).
+/// Returns a point on a circle, rounded to millionths so positions read
+/// cleanly (0 rather than 1.2e-16 or -0).
 fn on_circle(radius: f64, angle: f64) -> (f64, f64) {
     let round = |value: f64| {
         let rounded = (value * 1e6).round() / 1e6;

@@ -106,7 +106,8 @@ pub fn encoded_size(value: &Json) -> usize {
         }
     }
     let mut counter = Counter(0);
-    // Writing JSON values to an infallible writer cannot fail.
+    // serde_json fails only on writer errors and non-string map keys, and
+    // this writer never fails and `Value` maps have string keys.
     let _ = serde_json::to_writer(&mut counter, value);
     counter.0
 }

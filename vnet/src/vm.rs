@@ -47,7 +47,7 @@ impl Budget {
     }
 }
 
-/// What the hook of one program run checks.
+/// The state the hook of one program run checks.
 pub(crate) struct HookState {
     pub signal: StopSignal,
     /// Threads that the node's task drives (the program and its processes):

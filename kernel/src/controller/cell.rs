@@ -212,7 +212,7 @@ fn lua_error(error: &mlua::Error) -> CellError {
     CellError::new("LuaError", message)
 }
 
-/// The Lua message, with mlua's traceback kept only for frames in the cell.
+/// Builds the Lua message, keeping mlua's traceback only for frames in the cell.
 fn describe(error: &mlua::Error) -> String {
     match error {
         mlua::Error::CallbackError { cause, traceback } => with_cell_frames(describe(cause), traceback.lines()),

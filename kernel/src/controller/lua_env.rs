@@ -1,6 +1,6 @@
 //! The controller VM: standard Lua 5.4 whose console functions speak Jupyter.
 //! `print` and `io.write` go to stdout, `io.stderr:write` to stderr,
-//! `io.read` asks the front end for input, and `display`, `update_display`
+//! `io.read` requests input from the front end, and `display`, `update_display`
 //! and `clear_output` publish rich output.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -186,8 +186,8 @@ fn read_format(format: Option<Value>) -> mlua::Result<ReadFormat> {
     }
 }
 
-/// `io.read([format])`: asks the front end for one line and converts it as
-/// `format` says. The format is checked before anything is asked.
+/// `io.read([format])`: requests one line from the front end and converts
+/// it to `format`. The format is checked before the request is sent.
 fn read_input(lua: &Lua, shared: &Shared, format: Option<Value>) -> mlua::Result<Value> {
     let format = read_format(format)?;
     let (outbox, allow_stdin) = {

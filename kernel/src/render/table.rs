@@ -80,7 +80,7 @@ fn memory(bytes: usize) -> String {
     }
 }
 
-/// The `%nodes` table.
+/// Builds the `%nodes` table.
 pub fn nodes(nodes: &[NodeInfo]) -> Media {
     let rows = nodes
         .iter()
@@ -112,7 +112,7 @@ pub fn nodes(nodes: &[NodeInfo]) -> Media {
     .to_media()
 }
 
-/// The `%ps` table: one row per node that has run a program.
+/// Builds the `%ps` table: one row per node that has run a program.
 pub fn processes(nodes: &[NodeInfo]) -> Media {
     let started: Vec<&NodeInfo> = nodes.iter().filter(|node| node.state != vnet::NodeState::Idle).collect();
     let rows = started
@@ -139,7 +139,7 @@ pub fn processes(nodes: &[NodeInfo]) -> Media {
     .to_media()
 }
 
-/// The `%stats` tables: per node, then per link direction.
+/// Builds the `%stats` tables: per node, then per link direction.
 pub fn stats(nodes: &[(NodeInfo, Option<f64>)], links: &[LinkStats]) -> (Media, Media) {
     let node_rows = nodes
         .iter()
