@@ -113,6 +113,8 @@ async fn serve(info: ConnectionInfo) -> anyhow::Result<()> {
                             break;
                         }
                     }
+                    // NOTE: jupyter-protocol 2.0.3 rejects some valid requests, such as a
+                    // history search without `n` or `unique`; they get no reply.
                     Err(error) => tracing::warn!(cause = %error, "unreadable shell message"),
                 }
             }

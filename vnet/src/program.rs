@@ -40,6 +40,8 @@ fn load_error(node: &str, error: &mlua::Error) -> Error {
 
 /// Starts `source` as the program of `node`, stopping the run before it.
 /// Errors name lines as `chunk:LINE`.
+// NOTE: a fresh VM per run costs about 0.15 to 0.3 ms (BENCHMARKS.md), above
+// the 50 us target; a pool of VMs prepared ahead would be needed to meet it.
 pub(crate) fn start(
     runtime: &tokio::runtime::Runtime,
     shared: Arc<Shared>,
