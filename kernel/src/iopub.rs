@@ -1,6 +1,6 @@
 //! IOPub: one task owns the socket and publishes every message it receives
 //! on a channel, in order. Anything that produces output (the shell loop, the
-//! controller, node consoles) holds an [`Outbox`] and never the socket, so
+//! controller, node consoles) sends through an [`Outbox`], never the socket, so
 //! output order is the order of production.
 
 use jupyter_protocol::{

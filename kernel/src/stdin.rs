@@ -1,4 +1,4 @@
-//! The stdin channel: the controller asks for a line of input and the task
+//! The stdin channel: the controller requests a line of input and the task
 //! that owns the socket sends input_request and waits for input_reply.
 
 use std::sync::mpsc;
@@ -7,7 +7,7 @@ use jupyter_protocol::{InputRequest, JupyterMessage, JupyterMessageContent};
 use runtimelib::KernelStdinConnection;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-/// One request for input, answered with the line or a reason it failed.
+/// One request for input; the reply carries the line or why it failed.
 pub struct InputAsk {
     /// The execute_request that wants input; the reply goes to its client.
     pub parent: JupyterMessage,

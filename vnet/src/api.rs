@@ -302,7 +302,7 @@ pub(crate) fn install(lua: &Lua, context: &Arc<NodeContext>) -> mlua::Result<()>
                 // also when a message is already queued.
                 ctx.touch(&lua);
                 if let Some(port) = &port {
-                    if !ctx.node.port_names().contains(port) {
+                    if !ctx.node.has_port(port) {
                         return Err(api_error(&lua, &ctx.node.name, ctx.node.unknown_port(port).to_string()));
                     }
                 }

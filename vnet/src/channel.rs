@@ -242,7 +242,7 @@ fn read_cases(lua: &Lua, context: &NodeContext, cases: mlua::Table) -> mlua::Res
         match case? {
             Value::String(port) => {
                 let port = port.to_str()?.to_string();
-                if !context.node.port_names().contains(&port) {
+                if !context.node.has_port(&port) {
                     return Err(api_error(lua, &context.node.name, context.node.unknown_port(&port).to_string()));
                 }
                 read.push(Case::Port(port));

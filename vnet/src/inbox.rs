@@ -10,17 +10,17 @@ use std::time::Instant;
 use serde_json::Value as Json;
 use tokio::sync::Notify;
 
-/// Messages one inbox holds before it drops new arrivals.
+/// Messages an inbox keeps before it drops new arrivals.
 pub const DEFAULT_INBOX_CAPACITY: usize = 1024;
 
-/// What a message carries besides its value.
+/// The kind of a message, which decides who receives its value.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Kind {
     /// A value for the program's `recv`.
     Data,
     /// A remote procedure call; the value is the array of arguments.
     Call { caller: u64, call_id: u64, procedure: String },
-    /// The answer to a call; the value is the array of results, or the error
+    /// The reply to a call: the value is the array of results, or the error
     /// message when `ok` is false.
     Reply { call_id: u64, ok: bool },
 }
@@ -87,8 +87,8 @@ impl Inbox {
         }
     }
 
-    /// A future that completes at the next arrival, registered before the
-    /// caller checks the queue so no arrival is missed.
+    /// Returns a future that completes at the next arrival; the caller
+    /// enables it before checking the queue, so no arrival is missed.
     pub(crate) fn arrival(&self) -> tokio::sync::futures::Notified<'_> {
         self.arrived.notified()
     }

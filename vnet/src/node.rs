@@ -233,6 +233,10 @@ impl Node {
         ports.iter().map(|port| port.name.clone()).collect()
     }
 
+    pub(crate) fn has_port(&self, port: &str) -> bool {
+        self.ports.read().expect("ports lock").iter().any(|candidate| candidate.name == port)
+    }
+
     pub(crate) fn unknown_port(&self, port: &str) -> crate::Error {
         crate::Error::UnknownPort {
             node: self.name.clone(),

@@ -141,12 +141,12 @@ pub(crate) fn arrive(shared: &Arc<Shared>, node: &Arc<Node>, envelope: Envelope)
         Kind::Call { caller, call_id, procedure } => {
             count_received(node, &envelope);
             let run = node.run.lock().expect("run lock");
-            let refused = match run.as_ref() {
+            let rejection = match run.as_ref() {
                 Some(handle) => handle.calls.send(envelope).err().map(|_| "its program has ended".to_string()),
                 None => Some(format!("node `{}` is not running a program (state {})", node.name, node.state().as_str())),
             };
             drop(run);
-            if let Some(reason) = refused {
+            if let Some(reason) = rejection {
                 reply(shared, node, caller, call_id, Err(format!("rpc `{procedure}` on `{}` failed: {reason}", node.name)));
             }
         }

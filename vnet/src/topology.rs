@@ -114,9 +114,9 @@ impl Network {
             edges.push((other, index));
             adjacent.insert((other, index));
         }
-        let wanted = (count * degree / 2).min(count * count.saturating_sub(1) / 2);
+        let target_edges = (count * degree / 2).min(count * count.saturating_sub(1) / 2);
         let mut attempts = 0;
-        while edges.len() < wanted && attempts < wanted * 20 {
+        while edges.len() < target_edges && attempts < target_edges * 20 {
             attempts += 1;
             let a = (rng.next_u64() % count as u64) as usize;
             let b = (rng.next_u64() % count as u64) as usize;

@@ -2,6 +2,7 @@
 //! node states and message counts, updated at most four times a second, and
 //! a progress line instead of a picture for very large networks.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
@@ -20,7 +21,8 @@ const MAX_DRAWN: usize = 2000;
 pub struct LiveView {
     outbox: Outbox,
     display_id: String,
-    names: Vec<String>,
+    /// The nodes the cell waits on.
+    names: HashSet<String>,
     shown: bool,
     last: String,
 }
@@ -30,24 +32,39 @@ impl LiveView {
         LiveView {
             outbox,
             display_id: format!("vnetos-live-{number}"),
-            names: names.to_vec(),
+            names: names.iter().cloned().collect(),
             shown: false,
             last: String::new(),
         }
     }
 
-    /// Shows or updates the view when its content changed.
+    /// Shows or updates the view when its content changed. The summary is
+    /// compared first, so an unchanged network is not drawn again.
     pub fn update(&mut self, network: &Network) {
-        let data = self.render(network);
-        let text = data.0.clone();
+        let nodes = network.nodes();
+        let links = if nodes.len() <= MAX_DRAWN { Some(network.links()) } else { None };
+        let (text, percent) = match &links {
+            Some(links) => (topology::summary(&nodes, links), 0),
+            None => self.progress(&nodes),
+        };
         if text == self.last {
             return;
         }
+        let bundle = match &links {
+            Some(links) => topology::svg(&nodes, links),
+            None => {
+                let html = format!("<progress value=\"{percent}\" max=\"100\"></progress> {}", escape_html(&text));
+                media([
+                    ("text/plain".to_string(), Json::String(text.clone())),
+                    ("text/html".to_string(), Json::String(html)),
+                ])
+            }
+        };
         self.last = text;
         if self.shown {
-            self.outbox.update_display(data.1, &self.display_id);
+            self.outbox.update_display(bundle, &self.display_id);
         } else {
-            self.outbox.display(data.1, Some(&self.display_id));
+            self.outbox.display(bundle, Some(&self.display_id));
             self.shown = true;
         }
     }
@@ -59,38 +76,17 @@ impl LiveView {
         }
     }
 
-    /// Returns the summary text and the bundle to show.
-    fn render(&self, network: &Network) -> (String, jupyter_protocol::Media) {
-        let nodes = network.nodes();
-        if nodes.len() <= MAX_DRAWN {
-            let bundle = topology::svg(&nodes, &network.links());
-            let summary = topology_summary(&bundle);
-            return (summary, bundle);
-        }
+    /// Returns the progress line of a network too large to draw, and the
+    /// percentage of waited-on programs that finished.
+    fn progress(&self, nodes: &[vnet::NodeInfo]) -> (String, usize) {
         let finished = nodes
             .iter()
-            .filter(|node| self.names.contains(&node.name) && node.state.is_finished())
+            .filter(|node| node.state.is_finished() && self.names.contains(&node.name))
             .count();
         let sent: u64 = nodes.iter().map(|node| node.stats.sent).sum();
         let text = format!("{finished} of {} programs finished, {sent} messages sent", self.names.len());
-        let percent = 100 * finished / self.names.len().max(1);
-        let html = format!(
-            "<progress value=\"{percent}\" max=\"100\"></progress> {}",
-            escape_html(&text)
-        );
-        let bundle = media([
-            ("text/plain".to_string(), Json::String(text.clone())),
-            ("text/html".to_string(), Json::String(html)),
-        ]);
-        (text, bundle)
+        (text, 100 * finished / self.names.len().max(1))
     }
-}
-
-fn topology_summary(bundle: &jupyter_protocol::Media) -> String {
-    serde_json::to_value(bundle)
-        .ok()
-        .and_then(|value| value.get("text/plain").and_then(Json::as_str).map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// A progress line for starting many programs, in one updating display.

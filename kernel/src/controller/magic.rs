@@ -69,7 +69,8 @@ pub fn run_line_magic(_lua: &Lua, shared: &Shared, magic: &LineMagic) -> Result<
         }
         LineMagic::Random { count, degree, prefix } => {
             let names = network.add_random(*count, *degree, prefix).map_err(network_error)?;
-            let links = network.links().iter().filter(|link| names.contains(&link.a.0)).count();
+            let added: std::collections::HashSet<&String> = names.iter().collect();
+            let links = network.links().iter().filter(|link| added.contains(&link.a.0)).count();
             out.stdout(&format!(
                 "added a random network of {} and {} (seed {})\n",
                 count_of(names.len(), "node"),

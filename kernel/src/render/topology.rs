@@ -35,7 +35,9 @@ pub fn svg(nodes: &[NodeInfo], links: &[LinkInfo]) -> Media {
     picture(draw(nodes, links, &summary), summary)
 }
 
-fn summary(nodes: &[NodeInfo], links: &[LinkInfo]) -> String {
+/// Builds the one-line summary under the picture: counts of nodes, links,
+/// states and messages.
+pub fn summary(nodes: &[NodeInfo], links: &[LinkInfo]) -> String {
     let mut counts: Vec<(NodeState, usize)> = Vec::new();
     for node in nodes {
         match counts.iter_mut().find(|(state, _)| *state == node.state) {
